@@ -1,0 +1,251 @@
+"""Sliders over a function's parameters: live in JupyterLab, precomputed for the static book.
+
+>>> explore(nsbatwm.gauss_otsu_labeling, image, sliders={"outline_sigma": [1, 2, 3]})
+
+One call gives one output with two faces. In a running notebook it is an ipywidgets slider that
+recomputes the result. In the rendered book (no Python kernel) it is a plain HTML range input that
+switches between images computed once, when the notebook was executed.
+"""
+from __future__ import annotations
+
+import base64
+import colorsys
+import hashlib
+import html
+import io
+import itertools
+import json
+import time
+from typing import Callable, Sequence
+
+import numpy as np
+
+__all__ = ["explore", "Explorer", "render_png", "label_colors", "values"]
+
+MAX_FRAMES = 64
+
+
+def values(start: float, stop: float, step: float) -> list[float]:
+    """Evenly spaced slider values from start to stop, both included (``values(0.5, 3, 0.5)``)."""
+    count = int(round((stop - start) / step)) + 1
+    return [round(start + i * step, 6) for i in range(count)]
+
+
+def label_colors(count: int = 256) -> np.ndarray:
+    """A fixed colour table for label images: 0 is black, neighbouring ids get distant hues."""
+    colors = np.zeros((count, 3), dtype=np.uint8)
+    for i in range(1, count):
+        hue = (i * 0.618033988749895) % 1.0
+        value = 1.0 if i % 2 else 0.75
+        colors[i] = np.round(np.array(colorsys.hsv_to_rgb(hue, 0.85, value)) * 255)
+    return colors
+
+
+_LABEL_COLORS = label_colors()
+
+
+def _to_rgb(array: np.ndarray, kind: str, value_range: tuple[float, float] | None = None) -> np.ndarray:
+    array = np.asarray(array)
+    if array.ndim != 2:
+        raise ValueError(f"Can only draw 2D images, got shape {array.shape}; pass a slice or projection.")
+    if kind == "labels":
+        ids = array.astype(np.int64)
+        ids = np.where(ids > 0, (ids - 1) % (len(_LABEL_COLORS) - 1) + 1, 0)
+        return _LABEL_COLORS[ids]
+    if kind == "binary":
+        grey = np.where(array > 0, 255, 0).astype(np.uint8)
+    else:
+        low, high = value_range if value_range is not None else (float(array.min()), float(array.max()))
+        scaled = (array.astype(np.float64) - low) / (high - low if high > low else 1.0)
+        grey = np.clip(np.round(scaled * 255), 0, 255).astype(np.uint8)
+    return np.repeat(grey[..., None], 3, axis=-1)
+
+
+def render_png(array: np.ndarray, kind: str = "intensity", value_range=None, min_width: int = 256) -> bytes:
+    """Draw a 2D image as PNG bytes: labels in the course's label colours, intensities in grey."""
+    from PIL import Image
+
+    rgb = _to_rgb(array, kind, value_range)
+    zoom = max(1, int(np.ceil(min_width / rgb.shape[1])))
+    if zoom > 1:
+        rgb = rgb.repeat(zoom, axis=0).repeat(zoom, axis=1)
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb)).save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
+
+
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _count_objects(labels: np.ndarray) -> str:
+    count = len(np.unique(labels[labels > 0]))
+    return f"{count} object{'s' if count != 1 else ''}"
+
+
+class Explorer:
+    """The result of :func:`explore`: a live widget in a kernel, a precomputed slider in the book."""
+
+    def __init__(self, function: Callable, image: np.ndarray, sliders: dict[str, Sequence],
+                 fixed: dict | None = None, kind: str = "labels", caption: Callable | None = None,
+                 title: str | None = None, z: int | None = None, precompute: bool = True):
+        if not sliders:
+            raise ValueError("explore() needs at least one slider, e.g. sliders={'sigma': [1, 2, 3]}.")
+        self.function = function
+        self.image = np.asarray(image)
+        self.sliders = {name: list(options) for name, options in sliders.items()}
+        for name, options in self.sliders.items():
+            if len(options) == 0:
+                raise ValueError(f"Slider {name!r} has no values.")
+        self.fixed = dict(fixed or {})
+        self.kind = kind
+        self.caption = caption or (_count_objects if kind == "labels" else (lambda result: ""))
+        self.title = title or getattr(function, "__name__", "function")
+        self.z = self.image.shape[0] // 2 if (z is None and self.image.ndim == 3) else z
+        frame_count = int(np.prod([len(options) for options in self.sliders.values()]))
+        if frame_count > MAX_FRAMES:
+            raise ValueError(f"{frame_count} slider combinations is too many to precompute for the book "
+                             f"(at most {MAX_FRAMES}); use fewer slider values.")
+        self._results: dict[tuple, tuple[bytes, str]] = {}
+        self._widget = None
+        if precompute:
+            self.precompute()
+
+    # --- computing one frame -------------------------------------------------------------
+    def _view(self, array: np.ndarray) -> np.ndarray:
+        array = np.asarray(array)
+        return array[self.z] if array.ndim == 3 else array
+
+    def compute(self, **parameters) -> tuple[bytes, str]:
+        """Run the function for one slider setting; returns (PNG of the result, caption)."""
+        result = np.asarray(self.function(self.image, **self.fixed, **parameters))
+        return render_png(self._view(result), self.kind), self.caption(result)
+
+    def frame(self, **parameters) -> tuple[bytes, str]:
+        key = tuple(parameters[name] for name in self.sliders)
+        if key not in self._results:
+            self._results[key] = self.compute(**parameters)
+        return self._results[key]
+
+    def settings(self):
+        """Every combination of slider values, as dicts, in the order of the static frames."""
+        names = list(self.sliders)
+        for combination in itertools.product(*self.sliders.values()):
+            yield dict(zip(names, combination))
+
+    def precompute(self) -> float:
+        """Compute every frame once (for the book); returns the seconds it took."""
+        start = time.perf_counter()
+        for setting in self.settings():
+            self.frame(**setting)
+        return time.perf_counter() - start
+
+    def _input_png(self) -> bytes:
+        return render_png(self._view(self.image), "intensity" if self.image.dtype.kind == "f" or
+                          self.image.max() > 1 else "binary")
+
+    # --- the live widget ---------------------------------------------------------------------
+    @property
+    def widget(self):
+        if self._widget is None:
+            self._widget = self._build_widget()
+        return self._widget
+
+    def _build_widget(self):
+        import ipywidgets as widgets
+
+        controls = {name: widgets.SelectionSlider(options=options, value=options[len(options) // 2],
+                                                  description=name, continuous_update=True,
+                                                  style={"description_width": "initial"},
+                                                  layout=widgets.Layout(width="420px"))
+                    for name, options in self.sliders.items()}
+        original = widgets.Image(value=self._input_png(), format="png")
+        result = widgets.Image(format="png")
+        caption = widgets.Label()
+
+        def update(_change=None):
+            png, text = self.frame(**{name: control.value for name, control in controls.items()})
+            result.value = png
+            caption.value = text
+
+        for control in controls.values():
+            control.observe(update, names="value")
+        update()
+        return widgets.VBox([widgets.HTML(f"<b>{html.escape(self.title)}</b>"), *controls.values(),
+                             widgets.HBox([original, result]), caption])
+
+    # --- the static slider -----------------------------------------------------------------
+    def _element_id(self) -> str:
+        digest = hashlib.sha1()
+        digest.update(self.title.encode())
+        digest.update(repr(self.sliders).encode())
+        digest.update(repr(sorted(self.fixed.items())).encode())
+        digest.update(np.ascontiguousarray(self.image).tobytes())
+        return "segcourse-explore-" + digest.hexdigest()[:12]
+
+    def static_html(self) -> str:
+        """Self-contained HTML: range inputs, precomputed frames, a small inline script; no kernel needed."""
+        self.precompute()
+        element_id = self._element_id()
+        names = list(self.sliders)
+        settings = list(self.settings())
+        frames = [_data_uri(self._results[tuple(s[n] for n in names)][0]) for s in settings]
+        captions = [self._results[tuple(s[n] for n in names)][1] for s in settings]
+        start = {name: len(options) // 2 for name, options in self.sliders.items()}
+        start_index = 0
+        for name in names:
+            start_index = start_index * len(self.sliders[name]) + start[name]
+        fixed = ", ".join(f"{k}={v!r}" for k, v in self.fixed.items())
+        alt_result = (f"Result of {self.title}{' with ' + fixed if fixed else ''} "
+                      f"for the slider setting shown above; {'label image in label colours' if self.kind == 'labels' else self.kind + ' image'}")
+        inputs = "".join(
+            f'<label style="display:block">{html.escape(name)} '
+            f'<input type="range" min="0" max="{len(options) - 1}" step="1" value="{start[name]}" '
+            f'data-name="{html.escape(name)}" aria-label="{html.escape(name)}"> '
+            f'<output>{html.escape(str(options[start[name]]))}</output></label>'
+            for name, options in self.sliders.items())
+        data = json.dumps({"names": names, "values": [[str(v) for v in self.sliders[n]] for n in names],
+                           "frames": frames, "captions": captions})
+        return (
+            f'<div class="segcourse-explorer" id="{element_id}">'
+            f'<p><b>{html.escape(self.title)}</b> (precomputed: move the slider, no Python needed)</p>'
+            f'{inputs}'
+            f'<div style="display:flex;gap:8px;flex-wrap:wrap">'
+            f'<img class="segcourse-input" src="{_data_uri(self._input_png())}" alt="Input image of {html.escape(self.title)}, grey values">'
+            f'<img class="segcourse-result" src="{frames[start_index]}" alt="{html.escape(alt_result)}">'
+            f'</div><p class="segcourse-caption">{html.escape(captions[start_index])}</p>'
+            f'<script type="text/javascript">(function(){{'
+            f'var root=document.getElementById("{element_id}");var d={data};'
+            f'var inputs=root.querySelectorAll("input[type=range]");'
+            f'function update(){{var i=0;inputs.forEach(function(el,k){{i=i*d.values[k].length+parseInt(el.value);'
+            f'el.nextElementSibling.textContent=d.values[k][parseInt(el.value)];}});'
+            f'root.querySelector("img.segcourse-result").src=d.frames[i];'
+            f'root.querySelector(".segcourse-caption").textContent=d.captions[i];}}'
+            f'inputs.forEach(function(el){{el.addEventListener("input",update);}});}})();</script></div>'
+        )
+
+    # --- Jupyter display ---------------------------------------------------------------------
+    def __repr__(self) -> str:
+        sliders = ", ".join(f"{name}: {len(options)} values from {options[0]} to {options[-1]}"
+                            for name, options in self.sliders.items())
+        return f"Explorer of {self.title} ({sliders})"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = dict(self.widget._repr_mimebundle_() or {})
+        bundle["text/html"] = self.static_html()
+        bundle["text/plain"] = repr(self)
+        return bundle
+
+
+def explore(function: Callable, image: np.ndarray, *, sliders: dict[str, Sequence], fixed: dict | None = None,
+            kind: str = "labels", caption: Callable | None = None, title: str | None = None,
+            z: int | None = None) -> Explorer:
+    """Sliders over ``function(image, **fixed, **slider_values)``.
+
+    sliders: parameter name -> the values the slider steps through (e.g. ``values(0.5, 5, 0.5)``).
+    fixed:   parameters that stay put.
+    kind:    how to draw the result: "labels" (label colours), "binary" or "intensity" (grey).
+    caption: result -> text under the image; default for labels: the object count.
+    z:       for 3D images, the slice drawn (default: the middle one).
+    """
+    return Explorer(function, image, sliders=sliders, fixed=fixed, kind=kind, caption=caption, title=title, z=z)
