@@ -45,6 +45,7 @@ def clean(notebook: nbformat.NotebookNode) -> list[str]:
             if output.output_type == "stream" and output.name == "stderr":
                 problems.append(f"cell {index}: stderr: {output.text[:200]!r}")
     notebook.metadata.pop("widgets", None)
+    notebook.metadata.pop("jupytext", None)
     notebook.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     return problems
 
