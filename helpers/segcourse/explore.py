@@ -12,10 +12,12 @@ import base64
 import colorsys
 import hashlib
 import html
+import inspect
 import io
 import itertools
 import json
 import time
+from collections.abc import Mapping
 from typing import Callable, Sequence
 
 import numpy as np
@@ -23,10 +25,14 @@ import numpy as np
 __all__ = ["explore", "Explorer", "render_png", "label_colors", "values"]
 
 MAX_FRAMES = 64
+KINDS = ("labels", "binary", "intensity")
 
 
 def values(start: float, stop: float, step: float) -> list[float]:
     """Evenly spaced slider values from start to stop, both included (``values(0.5, 3, 0.5)``)."""
+    if not step or (stop - start) * step < 0:
+        raise ValueError(f"values({start!r}, {stop!r}, {step!r}) cannot step from start to stop: the step must not be "
+                         f"0 and must point from start towards stop, e.g. values(0.5, 3, 0.5).")
     count = int(round((stop - start) / step)) + 1
     return [round(start + i * step, 6) for i in range(count)]
 
@@ -54,10 +60,17 @@ def _to_rgb(array: np.ndarray, kind: str, value_range: tuple[float, float] | Non
         return _LABEL_COLORS[ids]
     if kind == "binary":
         grey = np.where(array > 0, 255, 0).astype(np.uint8)
-    else:
-        low, high = value_range if value_range is not None else (float(array.min()), float(array.max()))
-        scaled = (array.astype(np.float64) - low) / (high - low if high > low else 1.0)
-        grey = np.clip(np.round(scaled * 255), 0, 255).astype(np.uint8)
+    else:  # grey values; pixels that are not finite numbers (NaN, inf) are drawn black
+        numbers = array.astype(np.float64)
+        finite = np.isfinite(numbers)
+        if value_range is not None:
+            low, high = value_range
+        elif finite.any():
+            low, high = float(numbers[finite].min()), float(numbers[finite].max())
+        else:
+            low, high = 0.0, 1.0
+        scaled = (np.where(finite, numbers, low) - low) / (high - low if high > low else 1.0)
+        grey = np.where(finite, np.clip(np.round(scaled * 255), 0, 255), 0).astype(np.uint8)
     return np.repeat(grey[..., None], 3, axis=-1)
 
 
@@ -89,18 +102,33 @@ class Explorer:
     def __init__(self, function: Callable, image: np.ndarray, sliders: dict[str, Sequence],
                  fixed: dict | None = None, kind: str = "labels", caption: Callable | None = None,
                  title: str | None = None, z: int | None = None, precompute: bool = True):
+        _check_function(function, image)
         if not sliders:
             raise ValueError("explore() needs at least one slider, e.g. sliders={'sigma': [1, 2, 3]}.")
+        if not isinstance(sliders, Mapping):
+            raise TypeError(f"sliders must be a dict of parameter name -> list of values, e.g. "
+                            f"sliders={{'sigma': [1, 2, 3]}}; got a {type(sliders).__name__}.")
+        for name, options in sliders.items():
+            if isinstance(options, (str, bytes)) or not hasattr(options, "__iter__"):
+                raise TypeError(f"Slider {name!r} needs a list of values, e.g. sliders={{{name!r}: [1, 2, 3]}} or "
+                                f"values(1, 5, 1); got {options!r}.")
         self.function = function
-        self.image = np.asarray(image)
+        self.image = _check_image(image)
         self.sliders = {name: list(options) for name, options in sliders.items()}
         for name, options in self.sliders.items():
             if len(options) == 0:
                 raise ValueError(f"Slider {name!r} has no values.")
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(map(repr, KINDS))} (how to draw the result), "
+                             f"got {kind!r}.")
         self.fixed = dict(fixed or {})
         self.kind = kind
         self.caption = caption or (_count_objects if kind == "labels" else (lambda result: ""))
         self.title = title or getattr(function, "__name__", "function")
+        _check_parameters(function, self.title, [*self.sliders, *self.fixed])
+        if self.image.ndim == 3 and z is not None and not -self.image.shape[0] <= z < self.image.shape[0]:
+            raise ValueError(f"z={z} is outside the stack: it has {self.image.shape[0]} slices, "
+                             f"z=0 to z={self.image.shape[0] - 1}.")
         self.z = self.image.shape[0] // 2 if (z is None and self.image.ndim == 3) else z
         frame_count = int(np.prod([len(options) for options in self.sliders.values()]))
         if frame_count > MAX_FRAMES:
@@ -118,7 +146,14 @@ class Explorer:
 
     def compute(self, **parameters) -> tuple[bytes, str]:
         """Run the function for one slider setting; returns (PNG of the result, caption)."""
-        result = np.asarray(self.function(self.image, **self.fixed, **parameters))
+        try:
+            result = self.function(self.image, **self.fixed, **parameters)
+        except Exception as error:
+            _raise_if_no_opencl(error)
+            setting = ", ".join(f"{name}={value!r}" for name, value in parameters.items())
+            error.add_note(f"(in explore(): while computing {self.title} with {setting})")
+            raise
+        result = _check_result(result, self.title, self.kind, parameters)
         return render_png(self._view(result), self.kind), self.caption(result)
 
     def frame(self, **parameters) -> tuple[bytes, str]:
@@ -237,6 +272,74 @@ class Explorer:
         return bundle
 
 
+def _check_function(function, image) -> None:
+    if not callable(function):
+        swapped = " (did you swap them? explore(function, image, sliders=...))" if callable(image) else ""
+        raise TypeError(f"explore() needs a function as its first argument and the image second; the first "
+                        f"argument is a {type(function).__name__}{swapped}.")
+
+
+def _check_image(image) -> np.ndarray:
+    if isinstance(image, str):
+        raise TypeError(f"explore() needs the image itself, not the text {image!r}: load it first, e.g. "
+                        f"image = segcourse.load({image!r}).")
+    array = np.asarray(image)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"explore() needs an image of numbers (bool, integer or float); this one has dtype "
+                        f"{array.dtype}. Convert it, e.g. np.asarray(image, dtype=float).")
+    if array.size == 0:
+        raise ValueError(f"The image is empty (shape {array.shape}): check the line that loaded or cropped it.")
+    if array.ndim not in (2, 3):
+        raise ValueError(f"explore() shows 2D images and 3D stacks (one slice at a time); this image has "
+                         f"{array.ndim} dimension(s), shape {array.shape}. Pass one channel or time point, "
+                         f"e.g. image[0], or np.squeeze(image).")
+    return array
+
+
+def _check_parameters(function, title: str, names: list[str]) -> None:
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):  # builtins and ufuncs: nothing to check
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    unknown = [name for name in names if name not in parameters]
+    if unknown:
+        known = ", ".join(list(parameters)[1:]) or "none besides the image"
+        raise ValueError(f"{title} has no parameter {', '.join(map(repr, unknown))}; the slider and fixed names "
+                         f"must be its parameter names. Its parameters after the image: {known}.")
+
+
+def _raise_if_no_opencl(error: Exception) -> None:
+    if type(error).__module__.startswith("pyopencl") and any(
+            code in str(error) for code in ("PLATFORM_NOT_FOUND", "DEVICE_NOT_FOUND")):
+        from .setup_check import NO_DEVICE_HELP, NoOpenCLDeviceError
+        raise NoOpenCLDeviceError(f"{NO_DEVICE_HELP} ({type(error).__name__}: {error})") from error
+
+
+def _check_result(result, title: str, kind: str, parameters: dict) -> np.ndarray:
+    setting = ", ".join(f"{name}={value!r}" for name, value in parameters.items())
+    if result is None:
+        raise TypeError(f"{title} returned None for {setting}: the function must return the result image "
+                        f"(is a `return` missing?).")
+    array = np.asarray(result)
+    if array.ndim not in (2, 3) or array.size == 0:
+        raise ValueError(f"{title} returned an array of shape {array.shape} for {setting}; explore() draws "
+                         f"2D images or 3D stacks.")
+    if kind == "labels" and array.dtype.kind == "f":
+        if np.isnan(array).any():
+            raise ValueError(f"{title} returned NaN values for {setting}, so it is not a label image. Draw grey "
+                             f"values with kind='intensity'.")
+        if (array != np.round(array)).any():
+            raise ValueError(f"{title} returned fractional values for {setting}, so it is not a label image "
+                             f"(whole-number ids). Draw grey values with kind='intensity'.")
+    if kind == "labels" and array.dtype.kind in "if" and array.min() < 0:
+        raise ValueError(f"{title} returned negative values for {setting}; label images hold 0 for background "
+                         f"and positive ids. Draw grey values with kind='intensity', or relabel with "
+                         f"skimage.measure.label(labels > 0).")
+    return array
+
+
 def explore(function: Callable, image: np.ndarray, *, sliders: dict[str, Sequence], fixed: dict | None = None,
             kind: str = "labels", caption: Callable | None = None, title: str | None = None,
             z: int | None = None) -> Explorer:
@@ -244,7 +347,8 @@ def explore(function: Callable, image: np.ndarray, *, sliders: dict[str, Sequenc
 
     sliders: parameter name -> the values the slider steps through (e.g. ``values(0.5, 5, 0.5)``).
     fixed:   parameters that stay put.
-    kind:    how to draw the result: "labels" (label colours), "binary" or "intensity" (grey).
+    kind:    how to draw the result: "labels" (label colours), "binary" or "intensity" (grey; NaN and inf
+             pixels black).
     caption: result -> text under the image; default for labels: the object count.
     z:       for 3D images, the slice drawn (default: the middle one).
     """

@@ -12,5 +12,10 @@ def output_dir(lesson: str | None = None) -> Path:
     folder = Path(os.environ.get("SEGCOURSE_OUTPUT") or Path.home() / "segcourse-output")
     if lesson:
         folder = folder / lesson
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a read-only home, or SEGCOURSE_OUTPUT pointing at a file
+        raise type(error)(f"Cannot create the folder for lesson outputs, {folder} ({error.strerror or error}). "
+                          "Set SEGCOURSE_OUTPUT to a folder you can write to, e.g. "
+                          "`export SEGCOURSE_OUTPUT=/tmp/segcourse-output`, then restart the kernel.") from error
     return folder
