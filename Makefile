@@ -30,5 +30,10 @@ bench: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
 
+# Maintainers: regenerate lesson 10's napari screenshots (book/images/napari/) on a virtual screen (needs xvfb).
+.PHONY: screenshots
+screenshots: $(STAMP)
+	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python tools/napari_screenshots.py
+
 clean-env:
 	rm -rf $(VENV)

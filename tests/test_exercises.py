@@ -26,3 +26,11 @@ def test_hints_are_graded_and_solution_shows_code():
     assert exercise.hint() == "Hint 2 of 2: two"
     assert exercise.hint() == "Hint 2 of 2: two"
     assert "x = 1" in exercise.solution()
+
+
+def test_lesson00_exercise():
+    from segcourse.lessons import lesson00
+    assert lesson00.brightest_pixel.check(248).correct
+    assert "not the largest" in repr(lesson00.brightest_pixel.check(200))
+    assert "is text" in repr(lesson00.brightest_pixel.check("248"))
+    assert "not an array" in repr(lesson00.brightest_pixel.check([248, 1]))

@@ -7,6 +7,8 @@ from segcourse.exercises import Exercise
 
 def _check_brightest(answer):
     expected = int(load("blobs").max())
+    if isinstance(answer, str):
+        return False, f"{answer!r} is text; give the number itself, e.g. `image.max()`, without quotes."
     if np.ndim(answer) != 0:
         return False, "Expected one number, the largest pixel value, not an array."
     if answer == expected:
