@@ -27,7 +27,7 @@ def test_make_lab_serves_the_lessons(tmp_path):
         deadline, contents = time.monotonic() + 120, None
         while time.monotonic() < deadline and process.poll() is None:
             try:
-                url = f"http://127.0.0.1:{port}/api/contents?token={token}"
+                url = f"http://127.0.0.1:{port}/api/contents/notebooks?token={token}"
                 with urllib.request.urlopen(url, timeout=2) as response:
                     contents = json.load(response)
                 break
