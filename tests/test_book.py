@@ -192,7 +192,7 @@ def site(html):
     server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # stopped after this module: Playwright's sync API allows one loop at a time
 def browser():
     reason = None
     if not CHROMIUM.exists():
