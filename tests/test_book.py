@@ -10,7 +10,6 @@ from __future__ import annotations
 import fnmatch
 import functools
 import json
-import os
 import re
 import sys
 import threading
@@ -24,10 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import build_book  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-REQUIRE_ALL = os.environ.get("SEGCOURSE_REQUIRE_ALL") == "1"
+from browser import CHROMIUM_ARGS, require_chromium  # noqa: E402
 BUILD_SECONDS_TARGET = 120
 GLOSSARY_TERMS = ["intensity image", "binary image", "label image", "instance segmentation",
                   "semantic segmentation", "dense annotation", "sparse annotation", "CCA", "Otsu's method",
@@ -194,20 +190,10 @@ def site(html):
 
 @pytest.fixture(scope="module")  # stopped after this module: Playwright's sync API allows one loop at a time
 def browser():
-    reason = None
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} not found (Debian: apt-get install chromium); browser tests of the book need it"
-    else:
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError as error:
-            reason = f"playwright is not installed ({error}); `make test` installs it from requirements.txt"
-    if reason:
-        if REQUIRE_ALL:
-            pytest.fail(reason + " [SEGCOURSE_REQUIRE_ALL=1]")
-        pytest.skip(reason)
+    chromium_path = require_chromium("browser tests of the book need it")
+    from playwright.sync_api import sync_playwright
     playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    chromium = playwright.chromium.launch(executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS)
     yield chromium
     chromium.close()
     playwright.stop()

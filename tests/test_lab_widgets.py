@@ -41,10 +41,7 @@ from skimage.measure import label
 
 import segcourse
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-REQUIRE_ALL = os.environ.get("SEGCOURSE_REQUIRE_ALL") == "1"
+from browser import CHROMIUM_ARGS, require_chromium
 TOKEN = "segcourse-lab-widgets"
 THRESHOLDS = [60, 80, 100, 120, 140]          # the slider starts in the middle, at 100
 # From the start: right to the end, then left to the other end: every value, six steps.
@@ -84,19 +81,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def chromium_path() -> Path:
-    reason = None
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} not found (Debian: apt-get install chromium); the live-widget test needs a browser"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError as error:
-            reason = f"playwright is not installed ({error}); `make test` installs it from requirements.txt"
-    if reason:
-        if REQUIRE_ALL:
-            pytest.fail(reason + " [SEGCOURSE_REQUIRE_ALL=1]")
-        pytest.skip(reason)
-    return CHROMIUM
+    return require_chromium("the live-widget test needs a browser")
 
 
 @pytest.fixture
