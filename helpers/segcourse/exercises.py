@@ -16,7 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-__all__ = ["Exercise", "Feedback"]
+__all__ = ["Exercise", "Feedback", "is_number"]
+
+
+def is_number(answer) -> bool:
+    """True for one number (Python or numpy, 0-d arrays too); False for text, lists, arrays and booleans."""
+    import numpy as np
+    return np.ndim(answer) == 0 and np.issubdtype(np.asarray(answer).dtype, np.number)
 
 
 @dataclass

@@ -4,7 +4,7 @@ from functools import lru_cache
 import numpy as np
 
 from segcourse.data import load
-from segcourse.exercises import Exercise
+from segcourse.exercises import Exercise, is_number
 
 __all__ = ["blobs_labels", "pixel_value", "count_annotated", "instance_or_semantic",
            "PIXEL_Y", "PIXEL_X", "ANNOTATION"]
@@ -29,15 +29,11 @@ def blobs_labels() -> np.ndarray:
     return _blobs_image_and_labels()[1].copy()
 
 
-def _is_number(answer) -> bool:
-    return np.ndim(answer) == 0 and np.issubdtype(np.asarray(answer).dtype, np.number)
-
-
 # --- exercise 1: read a pixel value at [y, x] ------------------------------------------------------------
 def _check_pixel_value(answer):
     image, labels = _blobs_image_and_labels()
     expected = int(labels[PIXEL_Y, PIXEL_X])
-    if not _is_number(answer):
+    if not is_number(answer):
         return False, ("Expected one number, the value of one pixel. `labels[y, x]` with two numbers gives one "
                        "pixel; a slice like `labels[y]` gives a whole row.")
     if answer == expected:
@@ -69,7 +65,7 @@ def _check_count_annotated(answer):
     annotation = load(ANNOTATION)
     ids = np.unique(annotation)
     expected = int(np.count_nonzero(ids))
-    if not _is_number(answer):
+    if not is_number(answer):
         return False, "Expected one number, the count of annotated objects, not an array or a list of ids."
     if answer == expected:
         return True, (f"{expected} nuclei are annotated: the distinct non-zero values of the annotation "

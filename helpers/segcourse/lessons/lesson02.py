@@ -2,7 +2,7 @@
 import numpy as np
 
 from segcourse.data import load
-from segcourse.exercises import Exercise
+from segcourse.exercises import Exercise, is_number
 
 __all__ = ["EXERCISE_GRID", "count_4_connected", "objects_with_gaps", "relabel", "same_objects"]
 
@@ -28,10 +28,6 @@ def same_objects(labels_a, labels_b) -> bool:
     return pairs.shape[1] == len(np.unique(labels_a)) == len(np.unique(labels_b))
 
 
-def _is_number(answer) -> bool:
-    return np.ndim(answer) == 0 and np.issubdtype(np.asarray(answer).dtype, np.number)
-
-
 def _grid_counts():
     from skimage.measure import label
     return (int(label(EXERCISE_GRID, connectivity=1).max()), int(label(EXERCISE_GRID, connectivity=2).max()),
@@ -41,7 +37,7 @@ def _grid_counts():
 # --- exercise 1: label a small grid with 4-connectivity ----------------------------------------------------
 def _check_count_4(answer):
     four, eight, pixels = _grid_counts()
-    if not _is_number(answer):
+    if not is_number(answer):
         return False, ("Expected one number, the count of objects. If you passed the label image, give its number of "
                        "objects instead, e.g. its maximum.")
     if answer == four:
@@ -74,7 +70,7 @@ def _check_objects_with_gaps(answer):
     labels = load("label_map_with_index_gaps")
     ids = np.unique(labels)
     expected = int(np.count_nonzero(ids))
-    if not _is_number(answer):
+    if not is_number(answer):
         return False, "Expected one number, the count of objects, not a list of ids or an image."
     if answer == expected:
         return True, (f"{expected} objects, with ids {', '.join(str(i) for i in ids[ids > 0])}: the maximum "

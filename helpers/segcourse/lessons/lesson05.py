@@ -5,15 +5,11 @@ from functools import lru_cache
 import numpy as np
 
 from segcourse.data import load
-from segcourse.exercises import Exercise
+from segcourse.exercises import Exercise, is_number
 
 __all__ = ["split_count", "masked_mean_area", "SPLIT_SIGMA", "split_counts", "bbbc022_mean_areas"]
 
 SPLIT_SIGMA = 2  # the sigma the first exercise asks for
-
-
-def _is_number(answer) -> bool:
-    return np.ndim(answer) == 0 and np.issubdtype(np.asarray(answer).dtype, np.number)
 
 
 def _split(binary, sigma):
@@ -40,7 +36,7 @@ def split_counts() -> dict:
 def _check_split_count(answer):
     counts = split_counts()
     expected = counts[SPLIT_SIGMA]
-    if not _is_number(answer):
+    if not is_number(answer):
         return False, ("Expected one number, the count of objects, not an image. Label the split binary with "
                        "`label(...)` and take its `.max()`.")
     if answer == expected:
@@ -101,7 +97,7 @@ def bbbc022_mean_areas() -> dict:
 
 def _check_masked_mean_area(answer):
     areas = bbbc022_mean_areas()
-    if not _is_number(answer):
+    if not is_number(answer):
         return False, ("Expected one number, the mean cell area in pixels. If you have a list of areas, take its "
                        "mean.")
 

@@ -4,7 +4,7 @@ from functools import lru_cache
 import numpy as np
 
 from segcourse.data import load
-from segcourse.exercises import Exercise
+from segcourse.exercises import Exercise, is_number
 
 __all__ = ["clean_labels", "edge_mean_area", "MINIMUM_SIZE", "lesson_labels", "edge_ids", "edge_mean_areas", "same_objects"]
 
@@ -46,10 +46,6 @@ def _areas(labels):
     return areas
 
 
-def _is_number(answer) -> bool:
-    return np.ndim(answer) == 0 and np.issubdtype(np.asarray(answer).dtype, np.number)
-
-
 # --- exercise 1: remove edge labels and small labels --------------------------------------------------------
 def _expected_clean():
     labels = _labels()
@@ -70,7 +66,7 @@ def _check_clean_labels(answer):
     labels = _labels()
     if isinstance(answer, tuple):
         return False, "Expected one label image, not a tuple. If a function returned several things, pass the first."
-    if _is_number(answer):
+    if is_number(answer):
         return False, "Expected the label image itself, not a number: pass the cleaned label image."
     answer = np.asarray(answer)
     if answer.shape != labels.shape:
@@ -135,7 +131,7 @@ def edge_mean_areas() -> dict:
 
 def _check_edge_mean_area(answer):
     means = edge_mean_areas()
-    if not _is_number(answer):
+    if not is_number(answer):
         return False, "Expected one number, the mean area in pixels of the objects that touch the border."
 
     def close(value):

@@ -2,7 +2,7 @@
 import numpy as np
 
 from segcourse.data import describe
-from segcourse.exercises import Exercise
+from segcourse.exercises import Exercise, is_number
 
 __all__ = ["voxel_volume", "shape_at_2um", "SHAPE_AT_2UM"]
 
@@ -13,15 +13,11 @@ SHAPE_AT_1UM = (148, 98, 109)
 ORIGINAL_SHAPE = (37, 118, 132)
 
 
-def _is_number(answer) -> bool:
-    return np.ndim(answer) == 0 and np.issubdtype(np.asarray(answer).dtype, np.number)
-
-
 # --- exercise 1: the volume of one voxel -----------------------------------------------------------------------
 def _check_voxel_volume(answer):
     z, y, x = describe("neubias_nuclei_3d").voxel_size_zyx
     expected = z * y * x
-    if not _is_number(answer):
+    if not is_number(answer):
         return False, "Expected one number, the volume of one voxel in cubic micrometres."
     answer = float(answer)
 

@@ -1,7 +1,7 @@
 """Lesson 08, surfaces: exercises on the memory of a stack and the staircase error of counting voxel faces."""
 import numpy as np
 
-from segcourse.exercises import Exercise
+from segcourse.exercises import Exercise, is_number
 
 __all__ = ["memory_mb", "voxel_face_error", "ISOTROPIC_SHAPE", "BALL_RADIUS"]
 
@@ -9,15 +9,11 @@ ISOTROPIC_SHAPE = (148, 98, 109)  # lesson 07: the NEUBIAS stack resampled to 1 
 BALL_RADIUS = 10                  # the ball of the second exercise, in voxels
 
 
-def _is_number(answer) -> bool:
-    return np.ndim(answer) == 0 and np.issubdtype(np.asarray(answer).dtype, np.number)
-
-
 # --- exercise 1: memory of the isotropic stack ----------------------------------------------------------------
 def _check_memory_mb(answer):
     voxels = int(np.prod(ISOTROPIC_SHAPE))
     expected = voxels * 4 / 1e6
-    if not _is_number(answer):
+    if not is_number(answer):
         return False, "Expected one number, the size in megabytes (MB)."
     answer = float(answer)
 
@@ -84,7 +80,7 @@ def _check_voxel_face_error(answer):
     faces = _face_count(_ball(BALL_RADIUS))
     sphere = 4 * np.pi * BALL_RADIUS ** 2
     expected = (faces - sphere) / sphere
-    if not _is_number(answer):
+    if not is_number(answer):
         return False, "Expected one number, the relative error (a fraction such as 0.1 for 10 %)."
     answer = float(answer)
 
