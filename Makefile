@@ -1,39 +1,29 @@
-# Two commands for learners: `make lab` (set up, then JupyterLab on the lessons) and `make test` (set up, run every test).
+# Shortcuts for those who have make; each calls course.py, which does the work on every OS (see README.md).
+#   make lab   set up .venv (first time), then JupyterLab on the course's start page
+#   make test  set up .venv (first time), then every test
 PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || echo python3)
-VENV   ?= .venv
-BIN     = $(VENV)/bin
-STAMP   = $(VENV)/.installed
 LAB_ARGS ?=
+NOTEBOOKS ?=
+LEARNERS ?= 8
 
-.PHONY: lab test book bench notebooks clean-env
+.PHONY: lab test setup book bench notebooks screenshots classroom clean-env
 
-$(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v <= (3, 12) else "The course needs Python 3.11 or 3.12, found %d.%d: set PYTHON=/path/to/python3.11" % v)'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	touch $(STAMP)
+lab:
+	$(PYTHON) course.py lab $(LAB_ARGS)
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_setup_check.ipynb $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+test:
+	$(PYTHON) course.py test
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
-
-book: $(STAMP)
-	$(BIN)/python tools/build_book.py
-
-bench: $(STAMP)
-	$(BIN)/python tools/benchmark.py
+setup book bench screenshots:
+	$(PYTHON) course.py $@
 
 # Maintainers: re-execute lessons in fresh kernels and save them (NOTEBOOKS="notebooks/03_*.ipynb" for some).
-notebooks: $(STAMP)
-	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
+notebooks:
+	$(PYTHON) course.py notebooks $(NOTEBOOKS)
 
-# Maintainers: regenerate lesson 10's napari screenshots (book/images/napari/) on a virtual screen (needs xvfb).
-.PHONY: screenshots
-screenshots: $(STAMP)
-	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python tools/napari_screenshots.py
+# Maintainers: rehearse a class of $(LEARNERS) simulated learners on a local JupyterHub (Linux).
+classroom:
+	$(PYTHON) course.py classroom --learners $(LEARNERS)
 
 clean-env:
-	rm -rf $(VENV)
+	rm -rf .venv

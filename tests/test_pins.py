@@ -15,9 +15,20 @@ def pins():
             if line.strip() and not line.startswith("#")]
 
 
+def pins_for_this_machine():
+    """(name, version) of each pin whose environment marker holds here."""
+    from packaging.requirements import Requirement
+    chosen = []
+    for pin in pins():
+        requirement = Requirement(pin)
+        if requirement.marker is None or requirement.marker.evaluate():
+            chosen.append((requirement.name, str(requirement.specifier).removeprefix("==")))
+    return chosen
+
+
 def test_every_requirement_is_an_exact_pin():
     for pin in pins():
-        assert re.fullmatch(r"[A-Za-z0-9_.\-]+(\[[a-z,]+\])?==[A-Za-z0-9_.+\-]+", pin), pin
+        assert re.fullmatch(r"[A-Za-z0-9_.\-]+(\[[a-z,]+\])?==[A-Za-z0-9_.+\-]+( ; .+)?", pin), pin
 
 
 def test_environment_yml_has_the_same_pins():
@@ -29,21 +40,19 @@ def test_environment_yml_has_the_same_pins():
 
 
 def test_stack_facts_constraints_hold():
-    versions = dict(pin.split("==") for pin in pins())
-    lower = {name.lower().replace("_", "-"): version for name, version in versions.items()}
+    lower = {name.lower().replace("_", "-"): version for name, version in pins_for_this_machine()}
     assert lower["numpy"].startswith("1.")
     assert lower["vedo"] == "2023.4.4"
     assert tuple(map(int, lower["matplotlib"].split(".")[:2])) < (3, 9)
     assert tuple(map(int, lower["scikit-image"].split(".")[:2])) < (0, 28)
-    assert "pocl-binary-distribution" in lower and "pyqt6" in lower
+    assert "pyqt6" in lower and "apoc" in lower
     assert lower["jupyter-book"].startswith("1.")
 
 
 def test_installed_versions_are_the_pinned_ones():
     from importlib.metadata import version, PackageNotFoundError
     wrong = []
-    for pin in pins():
-        name, wanted = pin.split("==")
+    for name, wanted in pins_for_this_machine():
         try:
             have = version(name)
         except PackageNotFoundError:

@@ -27,7 +27,7 @@ def execute(path: Path, runs: int = 2) -> nbformat.NotebookNode:
         for cell in notebook.cells:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
-        client = NotebookClient(notebook, timeout=900, kernel_name="python3",
+        client = NotebookClient(notebook, timeout=900, kernel_name="segcourse",
                                 resources={"metadata": {"path": str(path.parent)}})
         client.execute()
     return notebook
@@ -46,7 +46,8 @@ def clean(notebook: nbformat.NotebookNode) -> list[str]:
                 problems.append(f"cell {index}: stderr: {output.text[:200]!r}")
     notebook.metadata.pop("widgets", None)
     notebook.metadata.pop("jupytext", None)
-    notebook.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    notebook.metadata["kernelspec"] = {"display_name": "Image segmentation course", "language": "python",
+                                      "name": "segcourse"}
     return problems
 
 
