@@ -9,7 +9,6 @@ switches between images computed once, when the notebook was executed.
 from __future__ import annotations
 
 import base64
-import colorsys
 import hashlib
 import html
 import inspect
@@ -38,13 +37,9 @@ def values(start: float, stop: float, step: float) -> list[float]:
 
 
 def label_colors(count: int = 256) -> np.ndarray:
-    """A fixed colour table for label images: 0 is black, neighbouring ids get distant hues."""
-    colors = np.zeros((count, 3), dtype=np.uint8)
-    for i in range(1, count):
-        hue = (i * 0.618033988749895) % 1.0
-        value = 1.0 if i % 2 else 0.75
-        colors[i] = np.round(np.array(colorsys.hsv_to_rgb(hue, 0.85, value)) * 255)
-    return colors
+    """The course's colour table for label images (segcourse.palette): 0 is black, id i gets palette colour i-1."""
+    from .show import label_rgb
+    return label_rgb(np.arange(count)[None, :])[0]
 
 
 _LABEL_COLORS = label_colors()

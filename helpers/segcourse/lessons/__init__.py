@@ -1,1 +1,2 @@
-"""Exercises of each lesson: ``from segcourse.lessons import lesson02`` then ``lesson02.<exercise>.check(answer)``."""
+"""Each lesson's exercises, one module per lesson topic: in the notebook,
+``from segcourse.lessons import gauss_otsu_labeling as exercises`` then ``exercises.<name>.check(answer)``."""
