@@ -117,6 +117,11 @@ def jupyter_setup() -> None:
     settings = data / "lab" / "settings"
     settings.mkdir(parents=True, exist_ok=True)
     (settings / "overrides.json").write_text(json.dumps(LAB_SETTINGS, indent=1) + "\n")
+    # Offer only the course kernel in this environment's JupyterLab, so that no lesson runs in another by mistake.
+    server_config = Path(sysconfig.get_path("data")) / "etc" / "jupyter" / "jupyter_server_config.d"
+    server_config.mkdir(parents=True, exist_ok=True)
+    (server_config / "segcourse.json").write_text(json.dumps(
+        {"KernelSpecManager": {"allowed_kernelspecs": [KERNEL_NAME]}}, indent=1) + "\n")
     say(f"kernel '{KERNEL_DISPLAY_NAME}' and JupyterLab settings installed in {data}")
 
 

@@ -1,41 +1,125 @@
-"""`make lab`, the README's command, serves the lessons: its HTTP API answers on 127.0.0.1."""
+"""The learner's first minutes: `python course.py lab` (the README's command) under a new, empty home.
+
+A real browser (Debian's chromium, driven by Playwright) opens JupyterLab as `course.py lab` starts it, with nothing
+but the port and token added, and a HOME that has never run JupyterLab. Checked:
+- it opens the start page (notebooks/START_HERE.ipynb) with the kernel named "Image segmentation course";
+- no pop-up asks about Jupyter news, and JupyterLab never asks its server for news or for a newer version
+  (/lab/api/news, /lab/api/update: the server would fetch those from jupyter.org and PyPI); the overrides that
+  `course.py jupyter-setup` writes into the environment turn both off;
+- every request the browser makes goes to 127.0.0.1 (every request is routed: others are aborted and reported).
+Without chromium it is skipped with the reason (fails in CI, SEGCOURSE_REQUIRE_ALL=1).
+"""
+from __future__ import annotations
+
 import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import psutil
+import pytest
+
+from browser import CHROMIUM_ARGS, require_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "segcourse-first-minutes"
+QUIET_SECONDS = 8  # JupyterLab asks about news a few seconds after start: wait that long, then look
 
 
-def free_port():
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def test_make_lab_serves_the_lessons(tmp_path):
-    port, token = free_port(), "segcourse-test"
-    args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
-    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
-    process = subprocess.Popen(["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+@pytest.fixture
+def course_lab(tmp_path):
+    """`python course.py lab` with an empty HOME; yields (url, log path)."""
+    port = free_port()
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("JUPYTER", "XDG_"))}
+    env.update(HOME=str(home))
+    log = tmp_path / "lab.log"
+    command = [sys.executable, str(ROOT / "course.py"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+               f"--IdentityProvider.token={TOKEN}"]
+    with open(log, "wb") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
     try:
-        deadline, contents = time.monotonic() + 120, None
-        while time.monotonic() < deadline and process.poll() is None:
+        deadline = time.monotonic() + 120
+        while True:
             try:
-                url = f"http://127.0.0.1:{port}/api/contents/notebooks?token={token}"
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    contents = json.load(response)
+                with urllib.request.urlopen(f"{url}/api/contents/notebooks?token={TOKEN}", timeout=2) as answer:
+                    names = {item["name"] for item in json.load(answer)["content"]}
                 break
             except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"course.py lab did not answer on {url}; its log:\n{log.read_text()[-4000:]}")
                 time.sleep(0.5)
-        assert contents is not None, process.stdout.read().decode() if process.poll() is not None else "no answer"
-        names = {item["name"] for item in contents["content"]}
-        assert "00_setup_check.ipynb" in names
+        assert "START_HERE.ipynb" in names and "00_setup_check.ipynb" in names
+        yield url, log
     finally:
+        children = psutil.Process(process.pid).children(recursive=True) if process.poll() is None else []
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        for child in psutil.wait_procs(children, timeout=10)[1]:
+            child.kill()
+
+
+def test_first_minutes_in_jupyterlab(course_lab, tmp_path):
+    chromium = require_chromium("the JupyterLab first-minutes test needs a browser")
+    from playwright.sync_api import sync_playwright
+
+    url, log = course_lab
+    requests, outside = [], []
+
+    def route(request_route):
+        request = request_route.request
+        requests.append(request.url)
+        if urlsplit(request.url).hostname == "127.0.0.1":
+            request_route.continue_()
+        else:
+            outside.append(request.url)
+            request_route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 900}, service_workers="block")
+            context.route("**/*", route)
+            page = context.new_page()
+            page.set_default_timeout(90_000)
+            try:
+                page.goto(f"{url}/?token={TOKEN}", wait_until="domcontentloaded")  # as the browser opens it
+                page.wait_for_selector(".jp-Notebook .jp-Cell")
+                page.wait_for_function("() => /Image segmentation course\\s*\\|\\s*Idle/.test("
+                                       "document.querySelector('#jp-main-statusbar')?.textContent || '')")
+                tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current").first.text_content()
+                assert "START_HERE" in tab, f"the start page did not open; the current tab is {tab!r}"
+                page.wait_for_timeout(QUIET_SECONDS * 1000)
+                toasts = page.locator(".Toastify__toast").all_text_contents()
+                page.screenshot(path=str(tmp_path / "first-minutes.png"))
+            except Exception:
+                page.screenshot(path=str(tmp_path / "failure.png"))
+                print(f"screenshot: {tmp_path / 'failure.png'}\nlog:\n{log.read_text()[-4000:]}")
+                raise
+            finally:
+                context.close()
+        finally:
+            browser.close()
+    assert not [text for text in toasts if "news" in text.lower()], f"a news prompt appeared: {toasts}"
+    asked = [request for request in requests if "/lab/api/news" in request or "/lab/api/update" in request]
+    assert not asked, f"JupyterLab asked its server to fetch news or updates: {asked}"
+    assert not outside, f"requests that left 127.0.0.1: {sorted(set(outside))}"
+    assert len(requests) > 20, "the page made almost no requests: did JupyterLab load?"

@@ -155,13 +155,13 @@ class Progress:
 
     def _repr_html_(self) -> str:
         body = "".join(
-            f"<tr><td>{row.number}</td><td><a href=\"{html.escape(row.file)}\">{html.escape(row.title)}</a></td>"
+            f"<tr><td>{row.number}</td><td style=\"text-align:left\"><a href=\"{html.escape(row.file)}\">{html.escape(row.title)}</a></td>"
             f"<td style=\"text-align:right\">{row.minutes}</td>"
             f"<td style=\"text-align:right\">{row.solved} of {row.total}</td>"
             f"<td>{self.ICONS[row.status]}</td></tr>" for row in self.rows)
         note = f"<p><strong>Note:</strong> {html.escape(self.note)}</p>" if self.note else ""
         return (f"<p>{html.escape(self.summary())}</p>{note}<table><thead><tr><th scope=\"col\">#</th>"
-                "<th scope=\"col\">lesson</th><th scope=\"col\">minutes</th><th scope=\"col\">exercises solved</th>"
+                "<th scope=\"col\" style=\"text-align:left\">lesson</th><th scope=\"col\">minutes</th><th scope=\"col\">exercises solved</th>"
                 f"<th scope=\"col\">status</th></tr></thead><tbody>{body}</tbody></table>")
 
 
