@@ -26,7 +26,7 @@ def test_report_prints_targets_with_pass_or_miss():
             {"operation": "gaussian_blur", "data": "2D blobs", "cpu_backend": "nsbatwm", "cle_first_ms": 100.0,
              "cle_ms": 50.0, "cpu_ms": 1.0, "ratio_cle_over_cpu": 50.0, "use": "nsbatwm/scikit-image"}]},
         "course_warm": {"total_s": 100.0, "complete": True, "notebooks": [
-            {"notebook": "03_x.ipynb", "seconds": 10.0, "peak_rss_mb": 500.0, "sliders": [
+            {"notebook": "03_x.ipynb", "seconds": 10.0, "peak_rss_mb": 500.0, "first_cell_s": 1.2, "sliders": [
                 {"title": "gauss_otsu_labeling", "sliders": {"outline_sigma": ["1", "2"]}, "frames": 2,
                  "result_ndim": 2, "p50_ms": 20.0, "p95_ms": 150.0, "book_precompute_s": 0.1},
                 {"title": "voronoi", "sliders": {"spot_sigma": ["1"]}, "frames": 1,
@@ -40,4 +40,5 @@ def test_report_prints_targets_with_pass_or_miss():
     assert "p95 < 100 ms MISS" in report and "p95 < 1000 ms PASS" in report
     assert "target < 180 s PASS" in report and "target < 1 s PASS" in report
     assert "skipped (--quick)" in report
+    assert "03_x.ipynb" in report and "1.20 s  target < 2 s PASS" in report
     assert results["classroom"]["learners_by_memory"] == int((22e9 / 2**20) // 600)
