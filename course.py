@@ -3,10 +3,11 @@
     python course.py lab      set up .venv (first time only), then open JupyterLab on the start page
     python course.py test     set up .venv (first time only), then run every test (pytest; extra arguments pass on)
 
-On Windows write `py -3.11 course.py lab`; on Linux and macOS `python3 course.py lab`. Maintainers also have
-`setup`, `book`, `bench`, `notebooks`, `screenshots`, `classroom` and `jupyter-setup` (see `--help`).
+On Windows write `py course.py lab`; on Linux and macOS `python3 course.py lab`. Maintainers also have
+`setup`, `book`, `bench`, `notebooks`, `screenshots`, `classroom`, `learner-path` and `jupyter-setup` (see `--help`).
 
-Setting up means: a virtual environment in .venv made with the Python that runs this script (3.11 or 3.12),
+Setting up means: a virtual environment in .venv made with the Python that runs this script if it is 3.11 or 3.12
+(else with python3.12/python3.11, or `py -3.12`/`py -3.11` on Windows, when one is installed),
 every package at the version in requirements.txt (the one pin file), the course's helper package, a Jupyter
 kernel named "Image segmentation course", and JupyterLab settings that keep it quiet and offline (no news pop-up,
 no update check). Nothing needs root or administrator rights. A second run finds .venv up to date (it compares a
@@ -16,9 +17,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import os
+import platform
+import re
 import shutil
+import string
 import subprocess
 import sys
 import sysconfig
@@ -61,12 +66,44 @@ def run(command: list, **kwargs) -> None:
                          f"{' '.join(str(part) for part in command)}")
 
 
-def check_python() -> None:
-    if sys.version_info[:2] not in SUPPORTED:
-        found = ".".join(map(str, sys.version_info[:3]))
-        hint = ("py -3.11 course.py ..." if os.name == "nt" else "python3.11 course.py ...")
-        raise SystemExit(f"[course] The course needs Python 3.11 or 3.12; this is Python {found} ({sys.executable}). "
-                         f"Install Python 3.11 (python.org, or your system's packages) and run: {hint}")
+def python_version(command: list) -> tuple[int, int] | None:
+    """(major, minor) of the Python that `command` starts, or None if it does not start."""
+    try:
+        result = subprocess.run([str(part) for part in command] + ["-c", "import sys; print(*sys.version_info[:2])"],
+                                capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    parts = result.stdout.split()
+    return (int(parts[0]), int(parts[1])) if result.returncode == 0 and len(parts) == 2 else None
+
+
+def supported_python() -> list[str]:
+    """A command that starts Python 3.11 or 3.12: the one running this script, else one installed beside it
+    (python3.12 / python3.11 on PATH; on Windows the py launcher's -3.12 / -3.11)."""
+    if sys.version_info[:2] in SUPPORTED:
+        return [sys.executable]
+    for major, minor in reversed(SUPPORTED):
+        if os.name == "nt":
+            candidate = [shutil.which("py") or "py", f"-{major}.{minor}"]
+        else:
+            candidate = [shutil.which(f"python{major}.{minor}") or f"python{major}.{minor}"]
+        if python_version(candidate) == (major, minor):
+            say(f"this is Python {platform.python_version()}; the course uses Python {major}.{minor} "
+                f"({' '.join(candidate)})")
+            return candidate
+    found = platform.python_version()
+    if os.name == "nt":
+        how = ("install Python 3.12 from https://www.python.org/downloads/windows/ (the py launcher finds it), "
+               "then run: py -3.12 course.py ...")
+    elif sys.platform == "darwin":
+        how = ("install Python 3.12 from https://www.python.org/downloads/macos/ (or `brew install python@3.12`), "
+               "then run: python3.12 course.py ...")
+    else:
+        how = ("install Python 3.12 or 3.11 from your system's packages (e.g. `sudo apt install python3.11-venv` "
+               "on Debian 12, `sudo dnf install python3.12` on Fedora) or use conda (see README.md), "
+               "then run: python3.12 course.py ...")
+    raise SystemExit(f"[course] The course needs Python 3.11 or 3.12; this is Python {found} ({sys.executable}) "
+                     f"and no Python 3.11 or 3.12 was found beside it. To fix: {how}")
 
 
 def setup(force: bool = False) -> Path:
@@ -74,10 +111,13 @@ def setup(force: bool = False) -> Path:
     python, stamp = venv_python(), VENV / ".installed"
     if not force and python.exists() and stamp.exists() and stamp.read_text().strip() == fingerprint():
         return python
-    check_python()
     if not python.exists():
+        base = supported_python()
         say(f"creating the virtual environment {VENV} (first time: about 2-5 minutes, 2.5 GB)")
-        run([sys.executable, "-m", "venv", VENV])
+        run(base + ["-m", "venv", VENV])
+    elif python_version([python]) not in SUPPORTED:
+        raise SystemExit(f"[course] {VENV} holds a Python other than 3.11 or 3.12 ({python}); delete the folder "
+                         f"{VENV} and run this command again to make a new one.")
     pip = [python, "-m", "pip", "--disable-pip-version-check"]
     say("installing the pinned packages from requirements.txt")
     run(pip + ["install", "--quiet", "-r", ROOT / "requirements.txt"])
@@ -88,19 +128,51 @@ def setup(force: bool = False) -> Path:
     return python
 
 
-def kernel_env() -> dict[str, str]:
-    """Environment of the course kernel. On Windows it points the OpenCL loader at Intel's CPU runtime, which
-    the pins install into the environment (no administrator rights needed to register it)."""
-    env = {}
-    if os.name == "nt":
-        runtime = Path(sys.prefix) / "Library" / "bin" / "intelocl64.dll"
-        if runtime.exists():
-            env["OCL_ICD_FILENAMES"] = str(runtime)
-    return env
+def intel_opencl_runtime(prefix: Path) -> Path:
+    """Where the intel-opencl-rt wheel (Windows) puts Intel's OpenCL CPU runtime in an environment."""
+    return Path(prefix) / "Library" / "bin" / "intelocl64.dll"
+
+
+def kernel_env(prefix: Path = Path(sys.prefix), windows: bool = os.name == "nt") -> dict[str, str]:
+    """Environment of the course kernel. On Windows it points pyopencl's OpenCL loader (the Khronos ICD loader,
+    which honours OCL_ICD_FILENAMES) at Intel's CPU runtime in the environment, so that no driver has to be
+    registered with administrator rights, and puts the runtime's folder (with its TBB libraries) on PATH.
+    Jupyter expands ${PATH} when it starts the kernel."""
+    runtime = intel_opencl_runtime(prefix)
+    if not (windows and runtime.exists()):
+        return {}
+    return {"OCL_ICD_FILENAMES": str(runtime), "PATH": f"{runtime.parent};${{PATH}}"}
+
+
+def configure_intel_opencl(prefix: Path = Path(sys.prefix)) -> list[Path]:
+    """Tell Intel's OpenCL CPU runtime where its TBB libraries are (Windows). Since 2022.2 it finds TBB only
+    through the Windows registry or CL_CONFIG_TBB_DLL_PATH in its cl.cfg; the conda package fills in the path in
+    a post-link script, which pip does not run. Returns the files changed."""
+    library = Path(prefix) / "Library"
+    changed = []
+    for config in (library / "bin" / "cl.cfg", library / "lib" / "cl.cfg"):
+        if not config.exists():
+            continue
+        text = config.read_text(encoding="ascii", errors="replace")
+        wanted = f"CL_CONFIG_TBB_DLL_PATH = {library / 'bin'}"
+        new, count = re.subn(r"^CL_CONFIG_TBB_DLL_PATH *=.*$", lambda _: wanted, text, flags=re.M)
+        if count == 0:
+            new = text.rstrip("\n") + "\n" + wanted + "\n"
+        if new != text:
+            config.write_text(new, encoding="ascii")
+            changed.append(config)
+    return changed
 
 
 def jupyter_setup() -> None:
-    """Install the course kernel and JupyterLab's quiet settings into the running Python's environment."""
+    """Install the course kernel and JupyterLab's quiet settings into the running Python's environment (and
+    the course's helper package, if this environment lacks it: the conda path)."""
+    if importlib.util.find_spec("segcourse") is None:
+        say("installing the course's helper package (segcourse) into this environment")
+        run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "-e", ROOT])
+    if os.name == "nt" and intel_opencl_runtime(Path(sys.prefix)).exists():
+        for config in configure_intel_opencl(Path(sys.prefix)):
+            say(f"Intel's OpenCL CPU runtime: TBB path set in {config}")
     data = Path(sysconfig.get_path("data")) / "share" / "jupyter"
     kernel = data / "kernels" / KERNEL_NAME
     kernel.mkdir(parents=True, exist_ok=True)
@@ -135,7 +207,12 @@ def lab(extra: list[str]) -> int:
 
 
 def in_venv(arguments: list) -> int:
-    return subprocess.call([str(part) for part in [setup()] + arguments], cwd=ROOT)
+    """Run the environment's Python with the course kernel's environment (OpenCL on Windows), e.g. for pytest."""
+    python = setup()
+    env = dict(os.environ)
+    for name, value in kernel_env(VENV).items():
+        env[name] = string.Template(value).safe_substitute(os.environ)
+    return subprocess.call([str(part) for part in [python] + arguments], cwd=ROOT, env=env)
 
 
 COMMANDS = {
@@ -148,6 +225,8 @@ COMMANDS = {
     "screenshots": ("redraw the napari screenshots (Linux, xvfb-run)",
                     lambda extra: subprocess.call(["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24",
                                                    str(setup()), "tools/napari_screenshots.py"] + extra, cwd=ROOT)),
+    "learner-path": ("run the setup check and the lessons that need no window, as CI does on macOS and Windows",
+                     lambda extra: in_venv(["tools/learner_path.py"] + extra)),
     "classroom": ("rehearse a class on JupyterHub (Linux)", lambda extra: in_venv(["tools/classroom.py"] + extra)),
     "jupyter-setup": ("install the course kernel and JupyterLab settings into this Python",
                       lambda extra: jupyter_setup() or 0),
