@@ -183,6 +183,9 @@ def load(name: str):
 
     Images and label images come back as numpy arrays (a fresh copy: changing one never changes the file);
     the ``gastruloid`` mesh comes back as ``(vertices, faces)``.
+
+    Outside the course you read the same file yourself: ``tifffile.imread("data/blobs/blobs.tif")`` (or
+    ``skimage.io.imread``); ``describe(name).path`` says which file a name stands for.
     """
     info = describe(name)
     path = _checked_path(info)
