@@ -4,7 +4,8 @@ pyclesperanto-prototype compiles each OpenCL kernel the first time a process use
 seconds per kernel, and a lesson uses dozens. pocl keeps compiled kernels in ``$POCL_CACHE_DIR`` (default
 ``~/.cache/pocl/kcache``), which on Binder becomes part of the image. Kernels are compiled per operation, image
 dimension and pixel type, so the surest way to compile exactly the ones the lessons use is to run the code of
-every lesson that uses pyclesperanto-prototype once, in a fresh kernel. Nothing is saved: the notebooks stay as
+every lesson that uses pyclesperanto-prototype once, in a fresh course kernel (installed just before by
+`course.py jupyter-setup`). Nothing is saved: the notebooks stay as
 they are and the lessons' output files go to a temporary folder that is removed afterwards. Lessons that open a
 napari window are left out (they need a screen). A lesson that fails is reported but does not fail the build:
 the course still works, its first run is only slower.
@@ -47,7 +48,7 @@ def warm(path: Path) -> tuple[float, int]:
     import nbformat
     from nbclient import NotebookClient
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=1800, kernel_name="python3", allow_errors=True,
+    client = NotebookClient(notebook, timeout=1800, kernel_name="segcourse", allow_errors=True,
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     client.execute()

@@ -5,13 +5,15 @@ repo2docker reads only .binder/ when that folder exists, so everything it needs 
   from requirements.txt;
 - apt.txt: the system libraries for offscreen rendering and napari's window, the set .ci/run installs (minus the
   browser that only the book tests use);
-- postBuild: installs the helper package (``pip install --no-deps -e .``) and warms the OpenCL kernel cache by
-  running the lessons that use pyclesperanto-prototype (.binder/warm_opencl_cache.py);
+- postBuild: ``python course.py jupyter-setup``, as on a learner's laptop (the helper package, the course kernel
+  "segcourse", JupyterLab's quiet offline settings), then warms the OpenCL kernel cache by running the lessons that
+  use pyclesperanto-prototype in that kernel (.binder/warm_opencl_cache.py);
 - start: a virtual screen (Xvfb) for napari at each session start.
 These tests check the files and their consistency; building the image needs Docker and the internet.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -81,14 +83,47 @@ def test_apt_txt_covers_what_ci_installs_for_rendering():
     assert all(re.fullmatch(r"[a-z0-9][a-z0-9.+\-]+", p) for p in packages), packages
 
 
-def test_post_build_installs_the_helper_package_and_warms_the_cache():
+def test_post_build_sets_up_jupyter_as_course_py_does_and_warms_the_cache():
     post_build = BINDER / "postBuild"
     assert os.access(post_build, os.X_OK), "chmod +x .binder/postBuild"
     text = post_build.read_text()
     assert text.startswith("#!/bin/bash") and "set -euo pipefail" in text
-    assert re.search(r"-m pip install --no-deps .*-e \.", text)
-    assert ".binder/warm_opencl_cache.py" in text
+    commands = [line.strip() for line in text.splitlines() if line.strip().startswith('"$PYTHON"')]
+    assert commands == ['"$PYTHON" course.py jupyter-setup', '"$PYTHON" .binder/warm_opencl_cache.py']
     subprocess.run(["bash", "-n", str(post_build)], check=True)
+    assert 'kernel_name="segcourse"' in (BINDER / "warm_opencl_cache.py").read_text()
+
+
+def test_jupyter_setup_gives_binder_the_kernel_settings_and_helper_package(tmp_path):
+    """What postBuild's `course.py jupyter-setup` leaves in an environment, tried in a fresh virtual environment
+    that sees this one's packages (so nothing is downloaded) but not the helper package."""
+    venv = tmp_path / "binder-env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run([sys.executable, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    target = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    # this environment's packages, minus the helper package, as the pins repo2docker installed
+    Path(target, "outer.pth").write_text(site + "\n")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env["PIP_NO_INDEX"] = "1"
+    hidden = [Path(site, name) for name in os.listdir(site) if re.match(r"(__editable__.*segcourse|segcourse)", name)]
+    assert hidden, "the helper package is not installed in this environment as an editable install"
+    code = "import importlib.util, sys; sys.exit(importlib.util.find_spec('segcourse') is not None)"
+    if subprocess.run([str(python), "-c", code], env=env).returncode:
+        pytest.skip("the helper package is visible in a fresh environment through " + site)
+    process = subprocess.run([str(python), str(ROOT / "course.py"), "jupyter-setup"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=600)
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert "installing the course's helper package (segcourse) into this environment" in process.stdout
+    share = venv / "share" / "jupyter"
+    spec = json.loads((share / "kernels" / "segcourse" / "kernel.json").read_text())
+    assert spec["argv"][0] == str(python) and spec["display_name"] == "Image segmentation course"
+    assert "fetchNews" in (share / "lab" / "settings" / "overrides.json").read_text()
+    found = subprocess.run([str(python), "-c", "import segcourse, sys; print(segcourse.__file__)"], env=env,
+                           capture_output=True, text=True)
+    assert found.stdout.strip() == str(ROOT / "helpers" / "segcourse" / "__init__.py"), found.stderr
 
 
 def test_start_script_hands_over_to_the_server():
