@@ -9,7 +9,8 @@ def environment_yml() -> str:
             if line.strip() and not line.startswith("#")]
     body = "\n".join(f"      - {pin}" for pin in pins)
     return ("# Generated from requirements.txt by tools/make_environment.py: do not edit by hand.\n"
-            "# conda env create -f environment.yml && conda activate segcourse && pip install --no-deps -e .\n"
+            "# conda env create -f environment.yml && conda activate segcourse && python course.py jupyter-setup\n"
+            "# (every package from PyPI at the pinned version; conda provides Python; markers pick per-platform pins)\n"
             "name: segcourse\nchannels:\n  - conda-forge\n  - nodefaults\ndependencies:\n"
             "  - python=3.11\n  - pip\n  - pip:\n" + body + "\n")
 
