@@ -106,11 +106,39 @@ def supported_python() -> list[str]:
                      f"and no Python 3.11 or 3.12 was found beside it. To fix: {how}")
 
 
+SITE_PACKAGES_DEPTH = 150  # characters of the deepest file the pins install below site-packages (measured: 139)
+
+
+def long_path_problem(venv: Path, long_paths_enabled: bool) -> str | None:
+    """Windows refuses paths of 260 characters or more unless long paths are enabled (administrator setting)."""
+    longest = len(str(venv / "Lib" / "site-packages")) + 1 + SITE_PACKAGES_DEPTH
+    if longest < 260 or long_paths_enabled:
+        return None
+    return (f"[course] The course folder's path is too long for Windows: {venv} plus the deepest file its packages "
+            f"install make about {longest} characters, over Windows' limit of 260 (long paths are not enabled on "
+            f"this computer). Move the course folder somewhere shorter, e.g. C:\\course, and run the command there "
+            f"again (or let an administrator enable long paths: "
+            f"https://learn.microsoft.com/windows/win32/fileio/maximum-file-path-limitation).")
+
+
+def windows_long_paths_enabled() -> bool:
+    import winreg
+    try:
+        with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, r"SYSTEM\CurrentControlSet\Control\FileSystem") as key:
+            return winreg.QueryValueEx(key, "LongPathsEnabled")[0] == 1
+    except OSError:
+        return False
+
+
 def setup(force: bool = False) -> Path:
     """Create or update .venv; returns its Python."""
     python, stamp = venv_python(), VENV / ".installed"
     if not force and python.exists() and stamp.exists() and stamp.read_text().strip() == fingerprint():
         return python
+    if os.name == "nt":
+        problem = long_path_problem(VENV, windows_long_paths_enabled())
+        if problem:
+            raise SystemExit(problem)
     if not python.exists():
         base = supported_python()
         say(f"creating the virtual environment {VENV} (first time: about 2-5 minutes, 2.5 GB)")

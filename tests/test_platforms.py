@@ -309,3 +309,20 @@ def test_course_py_finds_a_supported_python_or_says_how_to_get_one(monkeypatch, 
 def test_python_version_of_a_real_interpreter():
     assert course.python_version([sys.executable]) == tuple(sys.version_info[:2])
     assert course.python_version([str(ROOT / "no-such-python")]) is None
+
+
+def test_windows_path_length_check_covers_the_deepest_installed_file(tmp_path):
+    """course.py stops on Windows before pip fails halfway on a path over 260 characters: its allowance for the
+    deepest file below site-packages covers what the pins install (measured in this environment)."""
+    import sysconfig
+    site = Path(sysconfig.get_path("purelib"))
+    deepest = max(len(str(path.relative_to(site))) for path in site.rglob("*") if path.is_file())
+    assert deepest <= course.SITE_PACKAGES_DEPTH, f"raise SITE_PACKAGES_DEPTH in course.py to at least {deepest}"
+    short = Path("C:/course/.venv")
+    assert course.long_path_problem(short, long_paths_enabled=False) is None
+    deep = Path("C:/Users/firstname.lastname/Downloads/image-segmentation-course-main/"
+                "image-segmentation-course-main/.venv")
+    problem = course.long_path_problem(deep, long_paths_enabled=False)
+    assert problem.startswith("[course] The course folder's path is too long for Windows:")
+    assert "e.g. C:\\course" in problem
+    assert course.long_path_problem(deep, long_paths_enabled=True) is None
