@@ -197,9 +197,12 @@ def test_every_image_link_in_the_notebook_resolves_from_notebooks():
         assert (NOTEBOOK.parent / link).resolve().is_file(), link
 
 
-def test_makefile_and_readme_mention_the_screenshot_command():
+def test_course_script_makefile_and_readme_give_the_screenshot_command():
+    """`make screenshots` calls `course.py screenshots`, which runs the tool under xvfb-run."""
     makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"^screenshots: \$\(STAMP\)\n\txvfb-run .*tools/napari_screenshots.py", makefile, re.M)
+    assert re.search(r"^[a-z -]*\bscreenshots\b[a-z -]*:\n\t\$\(PYTHON\) course.py \$@", makefile, re.M)
+    course = (ROOT / "course.py").read_text()
+    assert re.search(r'"screenshots":.*\n.*"xvfb-run".*\n.*"tools/napari_screenshots.py"', course)
     assert "make screenshots" in (ROOT / "README.md").read_text()
 
 

@@ -9,12 +9,17 @@ there `napari.Viewer()` kills the Jupyter kernel. This plugin, loaded from the r
 - if Xvfb is missing (or does not start), skips the notebooks that open a napari viewer with the reason, or fails
   them when SEGCOURSE_REQUIRE_ALL=1 (set by .ci/run);
 - makes nbval notice a dead kernel within about a second, instead of waiting for the cell timeout
-  (`--nbval-cell-timeout`, 600 s): the cell fails with "the notebook's kernel died".
+  (`--nbval-cell-timeout`, 600 s): the cell fails with "the notebook's kernel died";
+- gives the napari notebooks a short cell timeout (NAPARI_CELL_TIMEOUT) instead of the suite's 600 s, so that a
+  kernel that stops answering (Qt's event loop and the kernel's ZeroMQ sockets share its main thread) fails the
+  lesson in about a minute; before nbval interrupts such a kernel, the Python stack of each of its threads is
+  printed (faulthandler, on SIGUSR1), so the report shows where it was stuck.
 """
 from __future__ import annotations
 
 import os
 import select
+import signal
 import shutil
 import subprocess
 import sys
@@ -28,8 +33,13 @@ import pytest
 SCREEN = "1920x1080x24"
 STARTUP_TIMEOUT = 30  # seconds for Xvfb to report its display number
 NEEDS_DISPLAY = "napari.Viewer("  # a notebook whose source contains this opens a napari window
+# Slowest cell of lesson 10 with empty caches (every OpenCL kernel compiles): 5 s on an idle 2-core machine.
+NAPARI_CELL_TIMEOUT = float(os.environ.get("SEGCOURSE_NAPARI_CELL_TIMEOUT", 60))  # seconds
+# Run once in a napari notebook's kernel before its first cell: SIGUSR1 then writes every thread's stack to a file.
+_STACK_DUMP_CODE = ("import faulthandler, signal\n"
+                    "faulthandler.register(signal.SIGUSR1, file=open({path!r}, 'w'), all_threads=True)")
 
-_state: dict = {"process": None, "display": None, "problem": None, "log": None}
+_state: dict = {"process": None, "display": None, "problem": None, "log": None, "stack_files": []}
 _needs_display_cache: dict[Path, bool] = {}
 
 
@@ -103,6 +113,9 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
+    for stack_file in _state["stack_files"]:
+        stack_file.unlink(missing_ok=True)
+    _state["stack_files"].clear()
     process = _state.get("process")
     if process is not None:
         stop_xvfb(process)
@@ -132,9 +145,43 @@ def pytest_runtest_setup(item):
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
     kernel = getattr(getattr(item, "parent", None), "kernel", None)
-    if kernel is not None and hasattr(kernel, "get_message") and hasattr(kernel, "is_alive"):
-        _guard_against_dead_kernel(kernel)
-    yield
+    if kernel is None or not (hasattr(kernel, "get_message") and hasattr(kernel, "is_alive")):
+        yield
+        return
+    _guard_against_dead_kernel(kernel)
+    if not needs_display(item.path):
+        yield
+        return
+    _prepare_stack_dump(kernel)
+    option = item.config.option
+    suite_timeout = getattr(option, "nbval_cell_timeout", None)
+    option.nbval_cell_timeout = min(float(suite_timeout or NAPARI_CELL_TIMEOUT), NAPARI_CELL_TIMEOUT)
+    try:
+        yield
+    finally:
+        option.nbval_cell_timeout = suite_timeout
+
+
+def _prepare_stack_dump(kernel) -> None:
+    """Register faulthandler for SIGUSR1 in the kernel (once), writing to a file this process reads later."""
+    if getattr(kernel, "_segcourse_stack_file", None) or not hasattr(kernel, "kc") or os.name != "posix":
+        return
+    stack_file = Path(tempfile.mkstemp(prefix="segcourse-kernel-stacks-", suffix=".txt")[1])
+    msg_id = kernel.kc.execute(_STACK_DUMP_CODE.format(path=str(stack_file)), silent=True, store_history=False)
+    _state["stack_files"].append(stack_file)
+    kernel.await_reply(msg_id, timeout=30)
+    kernel._segcourse_stack_file = stack_file
+
+
+def _dump_kernel_stacks(kernel) -> str:
+    """The Python stack of every thread of a (stuck) kernel, via the faulthandler registered above."""
+    stack_file = getattr(kernel, "_segcourse_stack_file", None)
+    pid = getattr(getattr(getattr(kernel, "km", None), "provisioner", None), "pid", None)
+    if stack_file is None or pid is None:
+        return "(no stack dump: faulthandler not registered in this kernel)"
+    os.kill(pid, signal.SIGUSR1)
+    time.sleep(1.0)
+    return stack_file.read_text() or "(the kernel wrote no stack dump within 1 s)"
 
 
 def _guard_against_dead_kernel(kernel, poll: float = 1.0) -> None:
@@ -154,6 +201,10 @@ def _guard_against_dead_kernel(kernel, poll: float = 1.0) -> None:
                     raise RuntimeError("The notebook's kernel died (for napari: is there a working screen? "
                                        "see tests/xvfb_plugin.py)") from None
                 if deadline is not None and time.monotonic() >= deadline:
+                    if stream == "shell" and getattr(kernel, "_segcourse_stack_file", None):
+                        # nbval is about to interrupt the kernel: first show where each thread is
+                        print(f"The kernel did not answer within {timeout:g} s. Its threads:\n"
+                              + _dump_kernel_stacks(kernel), file=sys.stderr)
                     raise
 
     kernel.get_message = get_message
