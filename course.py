@@ -181,13 +181,16 @@ def configure_intel_opencl(prefix: Path = Path(sys.prefix)) -> list[Path]:
     for config in (library / "bin" / "cl.cfg", library / "lib" / "cl.cfg"):
         if not config.exists():
             continue
-        text = config.read_text(encoding="ascii", errors="replace")
+        with open(config, encoding="ascii", errors="replace", newline="") as file:  # keep its CRLF line ends
+            text = file.read()
         wanted = f"CL_CONFIG_TBB_DLL_PATH = {library / 'bin'}"
-        new, count = re.subn(r"^CL_CONFIG_TBB_DLL_PATH *=.*$", lambda _: wanted, text, flags=re.M)
+        new, count = re.subn(r"^CL_CONFIG_TBB_DLL_PATH *=[^\r\n]*", lambda _: wanted, text, flags=re.M)
         if count == 0:
-            new = text.rstrip("\n") + "\n" + wanted + "\n"
+            end = "\r\n" if "\r\n" in text else "\n"
+            new = text.rstrip("\r\n") + end + wanted + end
         if new != text:
-            config.write_text(new, encoding="ascii")
+            with open(config, "w", encoding="ascii", newline="") as file:
+                file.write(new)
             changed.append(config)
     return changed
 

@@ -263,10 +263,14 @@ def fake_windows_environment(folder: Path) -> Path:
     library = folder / "Library"
     (library / "bin").mkdir(parents=True)
     (library / "bin" / "intelocl64.dll").write_bytes(b"MZ")
-    (library / "bin" / "cl.cfg").write_text("# Intel(R) CPU Runtime for OpenCL(TM) Applications\n"
-                                             "CL_CONFIG_USE_VECTORIZER = True\nCL_CONFIG_TBB_VERSION = 2023.2.0\n"
-                                             "CL_CONFIG_TBB_DLL_PATH =\nCL_CONFIG_CPU_TARGET_ARCH = auto\n")
+    (library / "bin" / "cl.cfg").write_bytes(CL_CFG)
     return library
+
+
+# the end of the wheel's cl.cfg (intel-opencl-rt 2026.2.0, Windows line ends): the TBB path is left empty
+CL_CFG = (b"# Intel(R) CPU Runtime for OpenCL(TM) Applications Configuration file\r\n"
+          b"#CL_CONFIG_CPU_TBB_NUM_WORKERS = 32\r\nCL_CONFIG_TBB_VERSION = 2023.2.0\r\n"
+          b"CL_CONFIG_TBB_DLL_PATH =\r\nCL_CONFIG_CPU_TARGET_ARCH = auto\r\n")
 
 
 def test_course_kernel_on_windows_points_the_opencl_loader_at_intels_runtime(tmp_path):
@@ -281,9 +285,8 @@ def test_course_kernel_on_windows_points_the_opencl_loader_at_intels_runtime(tmp
 def test_intels_runtime_is_told_where_tbb_is(tmp_path):
     library = fake_windows_environment(tmp_path)
     assert course.configure_intel_opencl(tmp_path) == [library / "bin" / "cl.cfg"]
-    text = (library / "bin" / "cl.cfg").read_text()
-    assert f"CL_CONFIG_TBB_DLL_PATH = {library / 'bin'}\n" in text
-    assert "CL_CONFIG_TBB_VERSION = 2023.2.0\nCL_CONFIG_TBB_DLL_PATH" in text and text.count("TBB_DLL_PATH") == 1
+    expected = CL_CFG.replace(b"CL_CONFIG_TBB_DLL_PATH =", f"CL_CONFIG_TBB_DLL_PATH = {library / 'bin'}".encode())
+    assert (library / "bin" / "cl.cfg").read_bytes() == expected  # that line only, line ends kept
     assert course.configure_intel_opencl(tmp_path) == []  # a second run changes nothing
 
 
