@@ -269,3 +269,35 @@ def test_live_kernel_still_times_out_normally():
     with pytest.raises(Empty):
         kernel.get_message("iopub", timeout=0.3)
     assert 0.25 < time.monotonic() - start < 3
+
+
+def test_a_stuck_napari_notebook_fails_fast_and_shows_where_it_hangs(tmp_path):
+    """A cell that never returns (and ignores the interrupt) fails after NAPARI_CELL_TIMEOUT, not 600 s, and the
+    report holds the kernel's thread stacks. Run in a pytest of its own, with a 3 s timeout."""
+    import os
+    import subprocess
+    import sys
+
+    notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "segcourse", "language": "python",
+                                                                  "display_name": "Image segmentation course"}})
+    stuck = ("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupting does not help\n\n"
+             "def wait_forever():\n    time.sleep(3600)\n\nwait_forever()")
+    notebook.cells = [nbformat.v4.new_code_cell("# stands for a lesson that calls napari.Viewer()", execution_count=1),
+                      nbformat.v4.new_code_cell(stuck, execution_count=2),
+                      nbformat.v4.new_code_cell("print('never')", execution_count=3)]
+    path = tmp_path / "stuck_napari.ipynb"
+    nbformat.write(notebook, path)
+    assert xvfb_plugin.needs_display(path)
+    env = dict(os.environ, SEGCOURSE_NAPARI_CELL_TIMEOUT="3", PYTHONPATH=str(ROOT / "tests"))
+    env.pop("PYTEST_CURRENT_TEST", None)
+    start = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:warnings",
+                             "-p", "xvfb_plugin", "--nbval", "--nbval-kernel-name", "segcourse", "-rA", str(path)],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    elapsed = time.monotonic() - start
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "Timeout of 3 seconds exceeded while executing cell" in result.stdout
+    assert "XFAIL" in result.stdout and "Previous cell timed out" in result.stdout  # the rest is not run
+    assert "The kernel did not answer within 3 s. Its threads:" in result.stdout
+    assert re.search(r"line 5 in wait_forever\n.*line 7 in <module>", result.stdout), result.stdout[-3000:]
+    assert elapsed < 120, elapsed
