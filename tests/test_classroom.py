@@ -122,12 +122,14 @@ def test_rehearsal_passes(report):
 
 
 def test_lesson_was_chosen_by_the_rule_from_the_published_commit(report, tmp_path):
-    """The rehearsal publishes HEAD; the rule applied to HEAD's notebooks picks the lesson it ran."""
-    names = subprocess.run(["git", "ls-tree", "--name-only", "HEAD", "notebooks/"], cwd=ROOT, check=True,
+    """The rehearsal publishes HEAD; the rule applied to that commit's notebooks picks the lesson it ran."""
+    commit = report["settings"]["commit"]
+    names = subprocess.run(["git", "ls-tree", "--name-only", commit, "notebooks/"], cwd=ROOT, check=True,
                            capture_output=True, text=True).stdout.split()
     for name in names:
         if name.endswith(".ipynb"):
-            text = subprocess.run(["git", "show", f"HEAD:{name}"], cwd=ROOT, check=True, capture_output=True).stdout
+            text = subprocess.run(["git", "show", f"{commit}:{name}"], cwd=ROOT, check=True,
+                                  capture_output=True).stdout
             (tmp_path / Path(name).name).write_bytes(text)
     lesson = classroom.choose_lesson(tmp_path)
     assert report["lesson"]["path"] == f"notebooks/{lesson.path.name}"
@@ -236,5 +238,18 @@ def test_values_file_builds_the_image_from_binder_and_uses_the_measured_limits()
     assert single["cpu"]["guarantee"] <= single["cpu"]["limit"]
     assert classroom.parse_bytes(single["memory"]["guarantee"]) <= classroom.parse_bytes(single["memory"]["limit"])
     assert values["cull"]["enabled"] is True and values["cull"]["timeout"] >= 600
-    assert "repo2docker" in (Z2JH / "values.yaml").read_text() and (ROOT / ".binder").is_dir()
-    assert single["extraEnv"]["NBGITPULLER_PARENTPATH"] == "work"
+    text = (Z2JH / "values.yaml").read_text()
+    assert "repo2docker" in text and "--target-repo-dir /srv/segcourse" in text and (ROOT / ".binder").is_dir()
+
+
+def test_values_file_points_at_the_pulled_copy_of_the_repository():
+    """nbgitpuller clones into ~/<repository name>; the kernel takes the helper package from there."""
+    import tomllib
+    values = yaml.safe_load((Z2JH / "values.yaml").read_text())
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text()).get("project", {}).get("urls", {})
+    if "Repository" not in urls:
+        pytest.skip("pyproject.toml names no repository address ([project.urls] Repository)")
+    name = urls["Repository"].rstrip("/").removesuffix(".git").rsplit("/", 1)[-1]
+    assert values["singleuser"]["extraEnv"]["PYTHONPATH"] == f"/home/jovyan/{name}/helpers"
+    assert f"repo=https%3A%2F%2F{urls['Repository'].split('://', 1)[1].replace('/', '%2F')}" in \
+        (Z2JH / "values.yaml").read_text()

@@ -20,6 +20,10 @@ The lesson is chosen when the rehearsal runs (lessons are renamed and split over
 notebooks/, by name, whose code calls `explore(` and an exercise's `.check(` and does not open napari. Its
 exercise is the first `<exercise>.check(<answer>)` call in it; the solution is that exercise's `solution_text`.
 
+Every learner starts with an empty OpenCL kernel cache (~/.cache/pocl in a new home: the first cell of each OpenCL
+operation compiles), unless --warm-cache: then the lesson runs once first to fill a cache that everyone starts with,
+as the image built from .binder/ provides it.
+
 First one learner works alone (the baseline), then N learners at once, with these faults (--faults):
 - kill:        one learner's kernel is killed (SIGKILL) while it runs a cell mid-lesson; the server restarts it, the
                learner re-runs the lesson up to there and goes on. Nobody else is affected.
@@ -195,6 +199,13 @@ def proc_memory(pid: int) -> tuple[float, float, float] | None:
         return None
 
 
+def machine_cpu_seconds() -> float:
+    """CPU seconds the whole machine has been busy since boot (every process of every user), from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(fields) - fields[3] - fields[4]          # all but idle and iowait
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
 def alive(pid: int | None) -> bool:
     if not pid:
         return False
@@ -221,6 +232,8 @@ class Sampler(threading.Thread):
     def watch(self, pid: int, key: str) -> None:
         with self._lock:
             self.watched[pid] = key
+            if pid in self.readings:            # the same server, now counted for another learner record
+                self.readings[pid]["key"] = key
         self.sample_one(pid, key)
 
     def sample_one(self, pid: int, key: str) -> None:
@@ -247,6 +260,11 @@ class Sampler(threading.Thread):
         for pid, key in list(self.watched.items()):
             self.sample_one(pid, key)
         self._stop.set()
+
+    def cpu_seconds(self) -> float:
+        """CPU time of every watched process so far (a process that ended keeps its last reading)."""
+        with self._lock:
+            return sum(r["cpu_s"] for r in self.readings.values())
 
     def peak(self, key: str) -> dict:
         """Peak over every process that had this key (a restarted kernel is a new process); CPU summed."""
@@ -549,8 +567,10 @@ class CellRecord:
 
 
 class Learner:
-    def __init__(self, name: str, run: "Rehearsal", seed: int, faults: tuple[str, ...] = ()):
+    def __init__(self, name: str, run: "Rehearsal", seed: int, faults: tuple[str, ...] = (), key: str = ""):
         self.name, self.run, self.faults = name, run, faults
+        self.key = key or name                 # how the memory sampler files this learner's processes
+        self.think_range = run.think
         self.random = random.Random(seed)
         self.token: str | None = None
         self.http = None
@@ -576,7 +596,7 @@ class Learner:
         return f"{self.run.hub.url}/user/{self.name}"
 
     async def think(self) -> None:
-        low, high = self.run.think
+        low, high = self.think_range
         await asyncio.sleep(self.random.uniform(low, high))
 
     # -- arriving --
@@ -647,6 +667,7 @@ class Learner:
             session = await response.json()
             if response.status != 201:
                 raise RuntimeError(f"{self.name} could not open {lesson_path}: HTTP {response.status} {session}")
+        self.session_id = session["id"]
         ws_url = f"{self.server_url}/api/kernels/{session['kernel']['id']}/channels".replace("http:", "ws:", 1)
         self.kernel = Kernel(self.http, ws_url, self.name)
         await self.kernel.connect()
@@ -664,8 +685,8 @@ class Learner:
             raise RuntimeError(f"{self.name}: probe failed: {result.error}")
         info = json.loads(result.stdout())
         self.kernel_pid, self.server_pid = info["pid"], info["server_pid"]
-        self.run.sampler.watch(self.server_pid, f"{self.name}/server")
-        self.run.sampler.watch(self.kernel_pid, f"{self.name}/kernel")
+        self.run.sampler.watch(self.server_pid, f"{self.key}/server")
+        self.run.sampler.watch(self.kernel_pid, f"{self.key}/kernel")
         self.probe_info = info
         return info
 
@@ -692,6 +713,8 @@ class Learner:
         self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
                                           timeout=self.run.client_timeout(120))
         try:
+            if self.run.warm_cache is not None:       # as a class image or a prepared home would bring it
+                shutil.copytree(self.run.warm_cache, self.home / ".cache" / "pocl")
             await self.log_in()
             await self.start_server()
             if "read-only" in self.faults:
@@ -846,8 +869,8 @@ class Learner:
                        "values": [s["value"] for s in self.slider]},
             "exercise": self.exercise,
             "timings_s": {k: round(v, 2) for k, v in self.timings.items()},
-            "server": self.run.sampler.peak(f"{self.name}/server"),
-            "kernel": self.run.sampler.peak(f"{self.name}/kernel"),
+            "server": self.run.sampler.peak(f"{self.key}/server"),
+            "kernel": self.run.sampler.peak(f"{self.key}/kernel"),
             "segcourse": getattr(self, "probe_info", {}).get("segcourse"),
             "segcourse_from_own_copy": str(getattr(self, "probe_info", {}).get("segcourse", "")).startswith(
                 str(self.home / COURSE_FOLDER)),
@@ -887,6 +910,7 @@ class Rehearsal:
         self.sampler = Sampler()
         self.repo_url = f"file://{self.root / 'course.git'}"
         self.hub_restart_done = asyncio.Event()
+        self.warm_cache: Path | None = None     # a filled pocl kernel cache for every class learner (--warm-cache)
         self.problems: list[str] = []
         self.results: dict = {}
 
@@ -954,6 +978,22 @@ class Rehearsal:
         lesson.relative = str(lesson.path.relative_to(clone))
         say(f"lesson: {lesson.relative} ({len(lesson.cells)} code cells, slider in cell "
             f"{lesson.explore_cell}, exercise {lesson.exercise}.check({lesson.answer}))")
+        if self.args.warm_cache:
+            # Run the lesson once unmeasured to fill pocl's kernel cache, then measure with a new kernel; the class
+            # learners get a copy of that cache.
+            warming = Learner("alone", self, seed=self.args.seed, key="alone-warming")
+            warming.http, warming.think_range = learner.http, (0.0, 0.0)
+            await warming.open_lesson(f"{COURSE_FOLDER}/{lesson.relative}")
+            await warming.work_through(lesson)
+            await warming.kernel.close()
+            async with learner.http.delete(f"{learner.server_url}/api/sessions/{warming.session_id}") as response:
+                if response.status != 204:
+                    raise RuntimeError(f"could not close the warming session: HTTP {response.status}")
+            if warming.failed:
+                raise RuntimeError(f"the warming run failed: {warming.failed}")
+            self.warm_cache = self.root / "warm-pocl-cache"
+            shutil.copytree(learner.home / ".cache" / "pocl", self.warm_cache)
+            say("pocl kernel cache warmed; every class learner starts with a copy of it")
         await learner.open_lesson(f"{COURSE_FOLDER}/{lesson.relative}")
         await learner.work_through(lesson)
         await learner.check_exercise(lesson)
@@ -1108,8 +1148,17 @@ class Rehearsal:
                 f"p95 {alone_summary['cell_ms']['p95']} ms; now {self.args.learners} learners")
             available_class = mem_available_mb()
             start = time.monotonic()
+            machine_before, ours_before, me_before = machine_cpu_seconds(), self.sampler.cpu_seconds(), own_cpu()
             learners = await self.class_(lesson)
             class_s = time.monotonic() - start
+            for learner in learners:            # a last reading before the servers stop
+                for pid in (learner.server_pid, learner.kernel_pid):
+                    if pid:
+                        self.sampler.sample_one(pid, self.sampler.watched.get(pid, ""))
+            machine = machine_cpu_seconds() - machine_before
+            ours = self.sampler.cpu_seconds() - ours_before + own_cpu() - me_before
+            cpu = {"machine_busy_cores": round(machine / class_s, 2), "rehearsal_cores": round(ours / class_s, 2),
+                   "others_cores": round(max(0.0, machine - ours) / class_s, 2)}
             summaries = [learner.summary(alone_cells) for learner in learners]
             for learner, summary in zip(learners, summaries):
                 summary["server_running_at_end"] = getattr(learner, "server_running_at_end", None)
@@ -1126,6 +1175,7 @@ class Rehearsal:
         class_seconds = [c.seconds for c in everyone]
         ratios = [c.seconds / alone_cells[c.index] for c in everyone if alone_cells.get(c.index)]
         slider = [s["seconds"] for l in learners for s in l.slider]
+        starts = [l.timings["server_start_s"] for l in learners if "server_start_s" in l.timings]
         self.results.update({
             "machine": {"cpus": os.cpu_count(),
                         "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30, 1),
@@ -1141,6 +1191,7 @@ class Rehearsal:
                          "cull_timeout_s": self.args.cull_timeout, "cull_every_s": self.args.cull_every,
                          "activity_interval_s": self.settings["activity_interval"], "faults": sorted(self.faults),
                          "commit": commit, "seed": self.args.seed, "run_id": self.run_id,
+                         "opencl_cache": "warm" if self.args.warm_cache else "cold",
                          "root": str(self.root)},
             "lesson": {"path": lesson.relative, "code_cells": len(lesson.cells),
                        "explore_cell": lesson.explore_cell, "exercise": f"{lesson.exercise}.check({lesson.answer})"},
@@ -1151,7 +1202,10 @@ class Rehearsal:
                       "slowdown_vs_alone": {"p50": rounded(percentile(ratios, 50), 2),
                                             "p95": rounded(percentile(ratios, 95), 2)},
                       "slider_ms": {"p50": ms(percentile(slider, 50)), "p95": ms(percentile(slider, 95))},
-                      "memory_used_mb": round(available_class - self.sampler.mem_available_min)},
+                      "memory_used_mb": round(available_class - self.sampler.mem_available_min),
+                      "server_start_s": {"p50": rounded(percentile(starts, 50), 1),
+                                         "max": rounded(max(starts, default=0), 1)},
+                      "cpu": cpu},
             "learners": summaries,
             "hub": self.sampler.peak("hub"), "proxy": self.sampler.peak("proxy"), "culler": self.sampler.peak("culler"),
         })
@@ -1186,6 +1240,11 @@ class Rehearsal:
         self.undo_read_only()
         if not self.args.keep and not self.args.root:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def own_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 def versions() -> dict:
@@ -1314,11 +1373,16 @@ def table(results: dict) -> str:
               f"{results['culler']['rss_mb']} MB; the class took {c['memory_used_mb']} MB of available memory at "
               f"its peak",
               f"machine: {m['cpus']} CPUs, {m['ram_gb']} GB; load average before {m['load_before']}, during "
-              f"mean {m['load_1min_mean_during']} max {m['load_1min_max_during']}, after {m['load_after']}; "
-              f"class {c['wall_s']} s, alone {results['alone']['wall_s']} s",
+              f"mean {m['load_1min_mean_during']} max {m['load_1min_max_during']}, after {m['load_after']}; during "
+              f"the class the CPUs were busy {c['cpu']['machine_busy_cores']} cores on average: the rehearsal "
+              f"{c['cpu']['rehearsal_cores']}, other users {c['cpu']['others_cores']}",
+              f"times: class {c['wall_s']} s, alone {results['alone']['wall_s']} s; servers started in "
+              f"{c['server_start_s']['p50']} s (median), {c['server_start_s']['max']} s (slowest) when the class "
+              f"arrived",
               f"lesson {results['lesson']['path']} ({results['lesson']['code_cells']} code cells), exercise "
               f"{results['lesson']['exercise']}, commit {results['settings']['commit']}, think time "
-              f"{results['settings']['think_s'][0]}-{results['settings']['think_s'][1]} s"]
+              f"{results['settings']['think_s'][0]}-{results['settings']['think_s'][1]} s, OpenCL kernel cache "
+              f"{results['settings']['opencl_cache']} at the start"]
     faults = results.get("faults", {})
     for name in FAULTS:
         if name in faults:
@@ -1417,6 +1481,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--cull-every", type=int, default=600, help="idle culler: check every N seconds (default 600)")
     parser.add_argument("--max-cull-wait", type=int, default=300,
                         help="wait at most this long for the culler to stop the idle learner's server")
+    parser.add_argument("--warm-cache", action="store_true",
+                        help="learners start with a filled OpenCL kernel cache, as the image of .binder/ gives them "
+                             "(default: an empty one, as a new home on a one-machine hub)")
     parser.add_argument("--lesson", help="a notebook path inside the course (default: chosen by the rule above)")
     parser.add_argument("--json", type=Path, default=HERE / "last-run.json", help="where the results go")
     parser.add_argument("--root", help="folder for the hub and the learners (default: a new temporary folder)")
