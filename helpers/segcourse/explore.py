@@ -214,7 +214,13 @@ class Explorer:
         return "segcourse-explore-" + digest.hexdigest()[:12]
 
     def static_html(self) -> str:
-        """Self-contained HTML: range inputs, precomputed frames, a small inline script; no kernel needed."""
+        """Self-contained HTML: range inputs, precomputed frames, a small inline script; no kernel needed.
+
+        Accessible as a form control should be: each slider has a <label>, announces the value shown
+        (aria-valuetext, not its position), shows its first and last value, and the caption under the images
+        (the object count, by default) is a live region that screen readers read when it changes. The book's
+        stylesheet (book/_static/segcourse.css) lays it out; without it the parts simply stack.
+        """
         self.precompute()
         element_id = self._element_id()
         names = list(self.sliders)
@@ -226,29 +232,42 @@ class Explorer:
         for name in names:
             start_index = start_index * len(self.sliders[name]) + start[name]
         fixed = ", ".join(f"{k}={v!r}" for k, v in self.fixed.items())
+        drawn = "label image in label colours" if self.kind == "labels" else f"{self.kind} image"
         alt_result = (f"Result of {self.title}{' with ' + fixed if fixed else ''} "
-                      f"for the slider setting shown above; {'label image in label colours' if self.kind == 'labels' else self.kind + ' image'}")
+                      f"for the slider setting shown above; {drawn}")
+        shown = {name: [str(value) for value in options] for name, options in self.sliders.items()}
+        # The first/last-value columns are as wide as the longest value, so that the sliders line up.
+        ends = min(12, max(len(text) for texts in shown.values() for text in texts))
         inputs = "".join(
-            f'<label style="display:block">{html.escape(name)} '
-            f'<input type="range" min="0" max="{len(options) - 1}" step="1" value="{start[name]}" '
-            f'data-name="{html.escape(name)}" aria-label="{html.escape(name)}"> '
-            f'<output>{html.escape(str(options[start[name]]))}</output></label>'
-            for name, options in self.sliders.items())
-        data = json.dumps({"names": names, "values": [[str(v) for v in self.sliders[n]] for n in names],
+            f'<div class="segcourse-slider">'
+            f'<label for="{element_id}-{k}">{html.escape(name)}</label>'
+            f'<span class="segcourse-value" aria-hidden="true">{html.escape(texts[start[name]])}</span>'
+            f'<span class="segcourse-min" aria-hidden="true">{html.escape(texts[0])}</span>'
+            f'<input id="{element_id}-{k}" type="range" min="0" max="{len(texts) - 1}" step="1" '
+            f'value="{start[name]}" data-name="{html.escape(name)}" '
+            f'aria-valuetext="{html.escape(texts[start[name]])}">'
+            f'<span class="segcourse-max" aria-hidden="true">{html.escape(texts[-1])}</span></div>'
+            for k, (name, texts) in enumerate(shown.items()))
+        data = json.dumps({"names": names, "values": [shown[n] for n in names],
                            "frames": frames, "captions": captions})
         return (
             f'<div class="segcourse-explorer" id="{element_id}">'
-            f'<p><b>{html.escape(self.title)}</b> (precomputed: move the slider, no Python needed)</p>'
-            f'{inputs}'
-            f'<div style="display:flex;gap:8px;flex-wrap:wrap">'
-            f'<img class="segcourse-input" src="{_data_uri(self._input_png())}" alt="Input image of {html.escape(self.title)}, grey values">'
-            f'<img class="segcourse-result" src="{frames[start_index]}" alt="{html.escape(alt_result)}">'
-            f'</div><p class="segcourse-caption">{html.escape(captions[start_index])}</p>'
+            f'<p class="segcourse-title"><b>{html.escape(self.title)}</b> '
+            f'(precomputed: move the slider, no Python needed)</p>'
+            f'<div class="segcourse-sliders" style="--segcourse-ends:{ends + 1}ch">{inputs}</div>'
+            f'<div class="segcourse-images">'
+            f'<figure><img class="segcourse-input" src="{_data_uri(self._input_png())}" '
+            f'alt="Input image of {html.escape(self.title)}, grey values"><figcaption>input</figcaption></figure>'
+            f'<figure><img class="segcourse-result" src="{frames[start_index]}" alt="{html.escape(alt_result)}">'
+            f'<figcaption>result</figcaption></figure></div>'
+            f'<p class="segcourse-caption" aria-live="polite" aria-atomic="true">'
+            f'{html.escape(captions[start_index])}</p>'
             f'<script type="text/javascript">(function(){{'
             f'var root=document.getElementById("{element_id}");var d={data};'
             f'var inputs=root.querySelectorAll("input[type=range]");'
-            f'function update(){{var i=0;inputs.forEach(function(el,k){{i=i*d.values[k].length+parseInt(el.value);'
-            f'el.nextElementSibling.textContent=d.values[k][parseInt(el.value)];}});'
+            f'function update(){{var i=0;inputs.forEach(function(el,k){{var at=parseInt(el.value,10);'
+            f'i=i*d.values[k].length+at;el.setAttribute("aria-valuetext",d.values[k][at]);'
+            f'el.parentNode.querySelector(".segcourse-value").textContent=d.values[k][at];}});'
             f'root.querySelector("img.segcourse-result").src=d.frames[i];'
             f'root.querySelector(".segcourse-caption").textContent=d.captions[i];}}'
             f'inputs.forEach(function(el){{el.addEventListener("input",update);}});}})();</script></div>'
