@@ -675,12 +675,13 @@ class Learner:
         self.timings["kernel_start_s"] = time.monotonic() - start
 
     async def probe(self) -> dict:
-        """Where the kernel runs and what limits it has (not a lesson cell)."""
+        """Where the kernel runs, which segcourse it would import and its limits (not a lesson cell; it imports
+        nothing the lesson would, so the lesson's first cell is timed as a learner waits for it)."""
         result = await self.kernel.execute(
-            "import json as _j, os as _o, resource as _r, segcourse as _s\n"
-            "print(_j.dumps({'pid': _o.getpid(), 'server_pid': _o.getppid(), 'segcourse': _s.__file__,"
-            " 'rlimit_as': _r.getrlimit(_r.RLIMIT_AS)[0]}))\n"
-            "del _j, _o, _r, _s")
+            "import importlib.util as _u, json as _j, os as _o, resource as _r\n"
+            "print(_j.dumps({'pid': _o.getpid(), 'server_pid': _o.getppid(),"
+            " 'segcourse': _u.find_spec('segcourse').origin, 'rlimit_as': _r.getrlimit(_r.RLIMIT_AS)[0]}))\n"
+            "del _u, _j, _o, _r")
         if result.status != "ok":
             raise RuntimeError(f"{self.name}: probe failed: {result.error}")
         info = json.loads(result.stdout())
@@ -792,7 +793,7 @@ class Learner:
         self.fault_results["memory"] = record
         if self.probe_info["rlimit_as"] != limit:
             # Never allocate without the limit in place: on a shared machine that would take everyone's memory.
-            record["error"] = f"the kernel's RLIMIT_AS is {self.probe_info['rlimit_as']}, not {limit}: not run"
+            record["not_run"] = f"the kernel's RLIMIT_AS is {self.probe_info['rlimit_as']}, not {limit}"
             return
         pid = self.kernel_pid
         result = await self.kernel.execute(f"import numpy as np\ntoo_big = np.ones(({size},), dtype=np.uint8)")
@@ -1401,6 +1402,8 @@ def fault_line(name: str, r: dict) -> str:
                 f"(ready {r.get('restart_s')} s later); {r.get('cells_lost')} cell lost, "
                 f"{r.get('rerun_cells')} cells re-run in {r.get('rerun_s')} s")
     if name == "memory":
+        if r.get("not_run"):
+            return f"{r.get('learner')}: not run: {r['not_run']}"
         error = r.get("error") or {}
         return (f"{r.get('learner')} allocated {r['allocated_bytes'] / 2 ** 30:.1f} GiB under a "
                 f"{r['limit_bytes'] / 2 ** 30:.1f} GiB RLIMIT_AS: {error.get('ename')}: "
