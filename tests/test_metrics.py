@@ -158,6 +158,21 @@ def test_hausdorff_distances_match_scipy_and_skimage(image_pair, spacing):
 
 
 @pytest.mark.parametrize("spacing", [None, "anisotropic"])
+def test_percentile_hausdorff_distance_matches_nearest_neighbour_search(image_pair, spacing):
+    reference, prediction = image_pair
+    if spacing == "anisotropic":
+        spacing = (3.0, 0.5, 0.7)[-reference.ndim:]
+    contour_b = points(metrics.contour(reference), spacing)
+    contour_a = points(metrics.contour(prediction), spacing)
+    distances = cKDTree(contour_b).query(contour_a)[0]
+    for percentile in (50, 95):
+        assert metrics.percentile_hausdorff_distance(reference, prediction, percentile, spacing) == pytest.approx(
+            np.percentile(distances, percentile))
+    assert metrics.percentile_hausdorff_distance(reference, prediction, 100, spacing) == pytest.approx(
+        metrics.simplified_hausdorff_distance(reference, prediction, spacing))
+
+
+@pytest.mark.parametrize("spacing", [None, "anisotropic"])
 def test_mean_contour_distance_matches_nearest_neighbour_search(image_pair, spacing):
     reference, prediction = image_pair
     if spacing == "anisotropic":
@@ -302,7 +317,8 @@ PERFECT_ONE = [metrics.jaccard_index, metrics.dice_index, metrics.precision, met
 PERFECT_ZERO = [metrics.volume_error, metrics.relative_volume_error, metrics.volume_standard_deviation,
                 metrics.hamming_distance, metrics.classification_error, metrics.mean_contour_distance,
                 metrics.bilateral_mean_contour_distance, metrics.hausdorff_distance,
-                metrics.bilateral_hausdorff_distance, metrics.simplified_hausdorff_distance]
+                metrics.bilateral_hausdorff_distance, metrics.simplified_hausdorff_distance,
+                metrics.percentile_hausdorff_distance]
 
 
 @settings(max_examples=150, deadline=None)
@@ -421,6 +437,8 @@ def test_bad_spacing_and_threshold():
         metrics.hausdorff_distance(SOME, SOME, spacing=(1, 1, 1))
     with pytest.raises(ValueError, match="one positive voxel size per axis"):
         metrics.mean_contour_distance(SOME, SOME, spacing=(0, 1))
+    with pytest.raises(ValueError, match="percentile must lie between 0 and 100"):
+        metrics.percentile_hausdorff_distance(SOME, SOME, percentile=95 / 100 - 1)
     with pytest.raises(ValueError, match=r"threshold must be an IoU in \(0, 1\]"):
         metrics.object_counts(SOME, SOME, threshold=1.5)
 
