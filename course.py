@@ -161,6 +161,11 @@ def intel_opencl_runtime(prefix: Path) -> Path:
     return Path(prefix) / "Library" / "bin" / "intelocl64.dll"
 
 
+# pocl (the CPU OpenCL driver on Linux) compiles each kernel once per user and has its compiler print notes such as
+# "8 warnings generated." into the notebook: noise for a learner, seen only on a first run. -w silences them.
+QUIET_OPENCL_COMPILER = {"POCL_EXTRA_BUILD_FLAGS": "-w"}
+
+
 def kernel_env(prefix: Path = Path(sys.prefix), windows: bool = os.name == "nt") -> dict[str, str]:
     """Environment of the course kernel. On Windows it points pyopencl's OpenCL loader (the Khronos ICD loader,
     which honours OCL_ICD_FILENAMES) at Intel's CPU runtime in the environment, so that no driver has to be
@@ -209,7 +214,7 @@ def jupyter_setup() -> None:
     kernel.mkdir(parents=True, exist_ok=True)
     spec = {"argv": [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
             "display_name": KERNEL_DISPLAY_NAME, "language": "python",
-            "metadata": {"debugger": True}, "env": kernel_env()}
+            "metadata": {"debugger": True}, "env": {**QUIET_OPENCL_COMPILER, **kernel_env()}}
     (kernel / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
     try:
         import ipykernel

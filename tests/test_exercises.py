@@ -34,7 +34,7 @@ def scalar_types(value):
     import pyclesperanto_prototype as cle
     from stackview._static_view import StackViewNDArray
     forms = {"python": value, "numpy float64": np.float64(value), "0-d array": np.array(value),
-             "one-element array": np.array([value]), "StackViewNDArray": StackViewNDArray(np.array(value)),
+             "one-element array": np.array([value]), "StackViewNDArray (0-d, as nsbatwm's labels.max())": StackViewNDArray(np.array([value])).max(),
              "OCLArray": cle.push(np.array([value], dtype=np.float32))}
     if float(value).is_integer():
         forms.update({"numpy int64": np.int64(value), "float (a count from cle)": float(value),
