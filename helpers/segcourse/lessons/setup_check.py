@@ -4,7 +4,7 @@
   A Gaussian blur spreads brightness over the neighbours and keeps the total (about 1; a little leaks out of a
   5x5 image at its border).
 - brightest_pixel: the largest pixel value of the blobs image, 248; the pixel count, the mean, the smallest
-  value and the position of the brightest pixel are recognised mistakes.
+  value, 255 (the largest value uint8 can hold) and the position of the brightest pixel are recognised mistakes.
 """
 import numpy as np
 
@@ -17,9 +17,9 @@ predict_blur_sum = ChoiceExercise(
              "c": "25: every pixel becomes 1"},
     answer="b",
     explanations={
-        "a": "Not quite: the bright pixel gets darker, but its neighbours get brighter by as much.",
-        "b": "Yes: a blur is a weighted mean whose weights add up to 1, so the total stays (almost) the same.",
-        "c": "Not quite: the blur spreads the one bright pixel's value; it does not make new brightness.",
+        "a": "The bright pixel gets darker, but its neighbours get brighter by as much.",
+        "b": "A blur is a weighted mean whose weights add up to 1, so the total stays (almost) the same.",
+        "c": "The blur spreads the one bright pixel's value; it does not make new brightness.",
     },
     hints=["A Gaussian blur replaces each pixel by a weighted mean of its neighbourhood; the weights add up to 1.",
            "Brightness moves from the bright pixel to its neighbours. Is any created or destroyed?"],
@@ -38,6 +38,8 @@ brightest_pixel = NumberExercise(
         (lambda: _blobs().size, "That is the number of pixels (254 x 256), not the brightest value."),
         (lambda: _blobs().mean(), "That is the mean pixel value; the question asks for the largest."),
         (lambda: _blobs().min(), "That is the smallest pixel value (the darkest); the question asks for the largest."),
+        (255, "255 is the largest value an 8-bit image *can* hold (`np.iinfo(image.dtype).max`); the brightest pixel "
+              "of this image is darker. Compute it from the pixels."),
         (lambda: np.argmax(_blobs()), "That is where the brightest pixel is (its position in the flattened image), "
                                       "not its value."),
     ],
