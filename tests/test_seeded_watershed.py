@@ -84,7 +84,8 @@ def test_largest_cell_solution_and_values():
 
 @pytest.mark.parametrize("answer, words", [
     (3452, "without the minus sign"), (6082, "triangle mask"), (28399, "without the minus sign"),
-    (3415, "Li's threshold"), (79026, "without any mask"), (258755, "without a mask and without the minus"),
+    (3415, "Li's threshold"), (2258, "raw cytoplasm stain"), (79026, "without any mask"),
+    (258755, "without a mask and without the minus"),
     (1155.607142857143, "mean cell area"), (1155.6, "mean cell area"), (1156, "mean cell area"),
     (242168, "background pixels"), (28, "number of cells"), (2000, "not the area of the largest cell"),
     (2334.4, "not the area"), ("2334", "without quotes"),

@@ -5,8 +5,8 @@
   the triangle threshold. Unlike the mean area (which a mask fixes whatever the flooding does), the largest
   cell depends on where the borders between touching cells run, so each typical wrong method gives its own,
   recognised answer: the cytoplasm flooded without the minus sign, the triangle mask of the lesson, Li's
-  threshold, no mask at all, the mean instead of the largest area, the background counted as a cell, the
-  number of cells.
+  threshold, a mask from the unblurred stain, no mask at all, the mean instead of the largest area, the
+  background counted as a cell, the number of cells.
 """
 from __future__ import annotations
 
@@ -70,6 +70,8 @@ def bbbc022_results() -> dict:
     arrays = bbbc022()
     nuclei, blurred = arrays["nuclei_labels"], arrays["blurred_cytoplasm"]
     masks = {name: blurred > getattr(filters, f"threshold_{name}")(blurred) for name in ("triangle", "otsu", "li")}
+    raw = load("bbbc022")[1]
+    masks["otsu of the raw stain"] = raw > filters.threshold_otsu(raw)
     masks["none"] = None
     results = {}
     for mask_name, mask in masks.items():
@@ -107,6 +109,9 @@ largest_cell = NumberExercise(
         (_result("triangle", "as is"),
          "That is the triangle mask, and the cytoplasm flooded without the minus sign. Make the mask with "
          "`threshold_otsu` and flood `-blurred_cytoplasm`."),
+        (_result("otsu of the raw stain"),
+         "Your mask comes from the raw cytoplasm stain, `cell_painting[1]`. Threshold the blurred one, as the "
+         "triangle mask above: `blurred_cytoplasm > threshold_otsu(blurred_cytoplasm)`."),
         (_result("li"),
          "That is the largest cell with Li's threshold. Make the mask with `threshold_otsu(blurred_cytoplasm)`."),
         (_result("none"),
