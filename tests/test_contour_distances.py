@@ -79,9 +79,10 @@ def test_voxel_counts(volumes):
     assert metrics.specificity(reference, prediction) > 0.99
     assert metrics.youden_index(reference, prediction) == pytest.approx(metrics.recall(reference, prediction),
                                                                         abs=0.005)
-    y_true, y_pred = (reference > 0).ravel(), (prediction > 0).ravel()            # the lecture box
+    y_true, y_pred = (reference > 0).ravel(), (prediction > 0).ravel()            # scikit-learn's counterparts
     assert metrics.youden_index(reference, prediction) == pytest.approx(
         skm.balanced_accuracy_score(y_true, y_pred, adjusted=True))
+    assert metrics.hamming_distance(reference, prediction) == round(skm.hamming_loss(y_true, y_pred) * y_true.size)
 
 
 def test_going_further_percentiles(volumes):

@@ -22,7 +22,7 @@ predict_direction = ChoiceExercise(
     answer="b",
     explanations={
         "a": "From the prediction to the reference asks how far any predicted voxel lies from the reference. "
-             "Every predicted nucleus sits on an annotated one, so that distance stays small. A missed nucleus "
+             "Every predicted nucleus lies on or next to an annotated one, so that distance stays small. A missed nucleus "
              "is far from every predicted voxel: it shows up from the reference to the prediction.",
         "b": "Right: a nucleus that was missed entirely lies far from every predicted voxel, and the Hausdorff "
              "distance from the reference to the prediction reports exactly that worst place.",

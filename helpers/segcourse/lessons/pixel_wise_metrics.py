@@ -5,7 +5,8 @@
   accuracy), the true negatives counted in the union and the intersection counted twice.
 - ``accuracy_of_nothing``: the accuracy (TP + TN) / all pixels of a prediction that finds nothing, against the
   BBBC039 ground truth: the fraction of background pixels, 0.8047. Recognises 0 (the true negatives forgotten),
-  the foreground fraction (the wrong pixels instead of the right ones) and the accuracy of the Voronoi-Otsu labels.
+  the foreground fraction (the wrong pixels instead of the right ones), the count of true negatives (not divided
+  by all pixels) and the accuracy of the Voronoi-Otsu labels.
 """
 from segcourse.exercises import NumberExercise
 
@@ -49,6 +50,11 @@ def _foreground_fraction():
     return 1 - _background_fraction()
 
 
+def _background_count():
+    from segcourse.data import load
+    return int((load("bbbc039_ground_truth") == 0).sum())
+
+
 def _voronoi_otsu_accuracy():
     import napari_segment_blobs_and_things_with_membranes as nsbatwm
     import numpy as np
@@ -68,6 +74,8 @@ accuracy_of_nothing = NumberExercise(
         (_foreground_fraction, "That is the fraction of pixels the empty prediction gets wrong (every nucleus "
                                "pixel is a false negative). Accuracy is the fraction it gets right: "
                                "(TP + TN) / all pixels."),
+        (_background_count, "That is how many pixels the empty prediction gets right (its true negatives). "
+                            "Accuracy is a fraction of all pixels: (TP + TN) / (TP + FP + FN + TN)."),
         (_voronoi_otsu_accuracy, "That is the accuracy of the Voronoi-Otsu labels. Compare `nothing` with "
                                  "`ground_truth` instead."),
     ],
