@@ -221,7 +221,8 @@ class NumberExercise(Exercise):
             places = decimals_of(number)
             return False, (f"Close: {number}{unit} is the right value rounded to {places} decimal "
                            f"place{'s' if places != 1 else ''}. Your workflow is right; give at least "
-                           f"{self.decimals} decimals, or better the unrounded number (the variable itself).")
+                           f"{self.decimals} decimal{'s' if self.decimals != 1 else ''}, or better the unrounded number "
+                           "(the variable itself).")
         places = decimals_of(number)
         as_fraction = self._matches(number / 100, expected, None if places is None else places + 2)
         if expected and as_fraction in ("exact", "rounded"):
