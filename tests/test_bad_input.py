@@ -199,7 +199,7 @@ CASES = [
      NotADirectoryError, "Set SEGCOURSE_OUTPUT to a folder you can write to"),
 
     # --- exercises
-    ("exercise not attempted", lambda s: exercise.check(None), None, "Not yet attempted"),
+    ("exercise not attempted", lambda s: exercise.check(None), None, "Your turn: replace `None`"),
     ("exercise answer of the wrong type", lambda s: exercise.check("three"), None,
      "Your answer could not be checked (ValueError"),
     ("exercise answer wrong", lambda s: exercise.check(64), None, "Not quite: Count objects, not pixels."),

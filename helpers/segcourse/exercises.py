@@ -178,8 +178,8 @@ class NumberExercise(Exercise):
     """An exercise whose answer is one number.
 
     expected: the right value, or a function that computes it (called once, when first needed).
-    decimals: a rounded answer counts if it keeps at least this many decimal places (None: no rounding accepted,
-        e.g. for counts). rtol: relative tolerance for unrounded answers (float32 vs float64 arithmetic).
+    decimals: an answer within half a unit of this decimal place counts (2: 0.84 or 0.836 for 0.8357; None: no
+        rounding accepted, e.g. for counts); the right value rounded to fewer places gets "close: don't round". rtol: relative tolerance for unrounded answers (float32 vs float64 arithmetic).
     mistakes: (value or function, message) pairs for typical wrong answers; compared like the right one.
     wrong: what to say about any other number (the default says only that it is not the right one).
     unit: appended to numbers in messages ("pixels", "µm³").
@@ -197,12 +197,17 @@ class NumberExercise(Exercise):
         return as_number(self.expected)
 
     def _matches(self, answer: float, target: float, places: int | None = None) -> str | None:
-        """'exact', 'rounded', 'too rounded', or None. places: decimals the answer was written with."""
+        """'exact', 'rounded' (within half a unit of the stated decimals), 'too rounded' (the right value rounded
+        to fewer decimals), or None. places: the decimals the answer was written with (found if not given)."""
         if math.isclose(answer, target, rel_tol=self.rtol, abs_tol=1e-12):
             return "exact"
+        if self.decimals is None:
+            return None
+        if abs(answer - target) <= 0.5 * 10.0 ** -self.decimals + 1e-12:
+            return "rounded"  # 0.84 or 0.836 for 0.8357, and 0.80 (typed) for 0.8047
         places = decimals_of(answer) if places is None else places
-        if self.decimals is not None and places is not None and abs(answer - target) <= 0.5 * 10.0 ** -places + 1e-12:
-            return "rounded" if places >= self.decimals else "too rounded"
+        if places is not None and places < self.decimals and abs(answer - target) <= 0.5 * 10.0 ** -places + 1e-12:
+            return "too rounded"
         return None
 
     def _check(self, answer: Any) -> tuple[bool, str]:
