@@ -301,3 +301,44 @@ def test_a_stuck_napari_notebook_fails_fast_and_shows_where_it_hangs(tmp_path):
     assert "The kernel did not answer within 3 s. Its threads:" in result.stdout
     assert re.search(r"line 5 in wait_forever\n.*line 7 in <module>", result.stdout), result.stdout[-3000:]
     assert elapsed < 120, elapsed
+
+
+def _run_with_lost_wakeups(keep_responsive: bool, timeout: float):
+    """Run a notebook whose kernel never hears Qt's signal for its shell socket: the missed wake-up behind
+    lesson 10's rare hang, made certain by giving ipykernel a socket notifier on a pipe nobody writes to. Then
+    only ipykernel's look at the socket when it enters Qt's loop (or our poll) finds the next cell. Returns the
+    printed text, or None when a cell timed out."""
+    import os
+
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError
+
+    setup = ("%gui qt\nimport os\nfrom qtpy.QtCore import QSocketNotifier\n\n"
+             "never_readable, _ = os.pipe()\n"
+             "get_ipython().kernel._qt_notifier = QSocketNotifier(never_readable, QSocketNotifier.Type.Read)\n")
+    if keep_responsive:
+        setup += "from segcourse.lessons import lesson10\n\nlesson10.keep_kernel_responsive()\n"
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(setup)] + [
+        nbformat.v4.new_code_cell(f"import time\n\ntime.sleep(0.2)\nprint('cell {number} ran')")
+        for number in range(2, 8)]
+    env = {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}
+    env["QT_QPA_PLATFORM"] = "offscreen"  # a plain Qt application needs no screen
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="segcourse")
+    try:
+        client.execute(env=env)
+    except CellTimeoutError:
+        return None
+    return "".join(output.get("text", "") for cell in notebook.cells for output in cell.outputs)
+
+
+def test_keep_kernel_responsive_picks_up_cells_the_qt_loop_misses():
+    start = time.monotonic()
+    expected = "".join(f"cell {number} ran\n" for number in range(2, 8))
+    assert _run_with_lost_wakeups(keep_responsive=True, timeout=60) == expected
+    assert time.monotonic() - start < 60
+
+
+def test_without_keep_kernel_responsive_the_lost_wakeup_hangs():
+    """The control: without the poll the same notebook hangs (so the test above means something)."""
+    assert _run_with_lost_wakeups(keep_responsive=False, timeout=5) is None

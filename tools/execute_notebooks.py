@@ -128,6 +128,10 @@ def execute(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
         shutil.rmtree(home, ignore_errors=True)
     found = [f"first run, {line}" for line in problems(first)] + [f"second run, {line}" for line in problems(second)]
     found += [f"first run differs from the second: {line}" for line in differences(first, second)]
+    if any("warnings generated." in line for line in found):
+        found.append("(pocl printed its OpenCL compiler's warnings on the first run, as JupyterLab shows a new "
+                     "learner; the course kernel needs POCL_EXTRA_BUILD_FLAGS=-w in its environment: course.py "
+                     "kernel_env, or export it before running this tool)")
     return second, found
 
 

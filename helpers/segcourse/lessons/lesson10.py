@@ -35,6 +35,42 @@ def check_screen() -> None:
     print("A screen is available: napari can open its window.")
 
 
+# --- the kernel's Qt event loop -----------------------------------------------------------------------------
+
+POLL_MS = 100
+
+
+def keep_kernel_responsive(poll_ms: int = POLL_MS) -> None:
+    """Make the kernel check for the next cell every `poll_ms` while it waits in Qt's event loop (`%gui qt`).
+
+    With `%gui qt`, ipykernel 6 runs Qt's event loop between cells and leaves it when Qt reports activity on the
+    kernel's ZeroMQ shell socket. That socket signals only changes (edge-triggered), and in about 1 run of lesson 10
+    in 30 (measured with nbclient) the signal is missed: the kernel stays idle in Qt's loop with the next cell
+    waiting, and the notebook hangs. ipykernel's Tk and wx loops poll on a timer instead; this adds the same poll
+    to the Qt loop, doing what ipykernel does when the signal arrives. Call it after `%gui qt`."""
+    from IPython import get_ipython
+    from qtpy.QtCore import QTimer
+
+    kernel = getattr(get_ipython(), "kernel", None)
+    if kernel is None or getattr(kernel, "_segcourse_poll", None) is not None:
+        return  # not in a Jupyter kernel, or already polling
+
+    def poll():
+        app = getattr(kernel, "app", None)
+        if app is None or not getattr(app, "_in_event_loop", False):
+            return  # a cell is running: the kernel reads its messages after it
+        if kernel.shell_stream.flush(limit=1):  # a message was waiting: leave Qt's loop to handle it
+            notifier = getattr(kernel, "_qt_notifier", None)
+            if notifier is not None:
+                notifier.setEnabled(False)
+            app.qt_event_loop.quit()
+
+    timer = QTimer()
+    timer.timeout.connect(poll)
+    timer.start(poll_ms)
+    kernel._segcourse_poll = timer
+
+
 # --- exercise 1: annotate a third blob ---------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
