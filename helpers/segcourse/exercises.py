@@ -57,11 +57,12 @@ def as_number(answer) -> int | float:
         raise NotANumber(f"Expected one number, got a {type(answer).__name__}.") from None
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise NotANumber(f"Expected one number, got a {type(answer).__name__}.")
-    if np.issubdtype(array.dtype, np.complexfloating) or array.dtype == bool:
-        raise NotANumber(f"Expected one real number, got {answer!r}.")
     if array.size != 1:
         what = f"a {type(answer).__name__} of {array.size} values" + (f" (shape {array.shape})" if array.ndim > 1 else "")
-        raise NotANumber(f"Expected one number, got {what}.")
+        kind = " (a mask: count its True pixels with `.sum()`)" if array.dtype == bool else ""
+        raise NotANumber(f"Expected one number, got {what}{kind}.")
+    if np.issubdtype(array.dtype, np.complexfloating) or array.dtype == bool:
+        raise NotANumber(f"Expected one real number, got {array.reshape(())[()]!r}.")
     scalar = array.reshape(())[()]
     if array.dtype.kind == "f" and array.dtype.itemsize < 8:
         # float32 0.89 is 0.8899999857 as a Python float: keep the digits the learner saw printed

@@ -133,9 +133,13 @@ def show(image=None, labels=None, *, ax=None, title: str | None = None, pixel_si
     _scale_bar(ax, pixel_size, unit)
 
 
-def show_grid(values, *, ax=None, title: str | None = None, labels: bool = False) -> None:
-    """A tiny image (up to about 12x12) with each pixel's value written in it; labels=True colours the ids."""
+def show_grid(values, *, ax=None, title: str | None = None, labels: bool = False, vmin=None, vmax=None) -> None:
+    """A tiny image (up to about 12x12) with each pixel's value written in it; labels=True colours the ids.
+
+    Masks (True/False) are written as 1/0. vmin/vmax fix the grey range (e.g. to compare two grids)."""
     array = _array(values, "image")
+    if array.dtype == bool:
+        array = array.astype(np.uint8)
     if array.shape[0] * array.shape[1] > 400:
         raise ValueError(f"show_grid() writes every value: use it for tiny arrays, not {array.shape}; use show().")
     ax = _axes(ax)
@@ -143,9 +147,12 @@ def show_grid(values, *, ax=None, title: str | None = None, labels: bool = False
         ax.imshow(label_rgb(array), interpolation="nearest")
         dark = array == 0
     else:
-        ax.imshow(array, cmap="gray", interpolation="nearest")
-        low, high = float(array.min()), float(array.max())
-        dark = array <= (low + high) / 2 if high > low else np.ones(array.shape, bool)
+        low = float(array.min()) if vmin is None else float(vmin)
+        high = float(array.max()) if vmax is None else float(vmax)
+        if high <= low:  # all values equal: mid-grey, not black
+            low, high = low - 1, low + 1
+        ax.imshow(array, cmap="gray", interpolation="nearest", vmin=low, vmax=high)
+        dark = array <= (low + high) / 2
     for (y, x), value in np.ndenumerate(array):
         text = f"{value:g}" if isinstance(value, (float, np.floating)) else str(value)
         ax.text(x, y, text, ha="center", va="center", fontsize=FONT_SIZE - 1,
