@@ -157,6 +157,14 @@ def test_count_nuclei_mistakes(answer, words):
     assert not feedback.correct and words in feedback.message, feedback
 
 
+def test_the_label_image_itself_is_told_where_the_count_is():
+    epithelium = segcourse.load("neubias_membranes_nuclei")
+    for labels in (nsbatwm.gauss_otsu_labeling(epithelium[1], outline_sigma=2),
+                   cle.gauss_otsu_labeling(epithelium[1], outline_sigma=2)):
+        feedback = exercises.count_nuclei.check(labels)
+        assert not feedback.correct and "the label image itself" in feedback.message and ".max()" in feedback.message
+
+
 def test_count_nuclei_mistakes_are_what_the_wrong_workflows_give():
     epithelium = segcourse.load("neubias_membranes_nuclei")
     assert len(np.unique(nsbatwm.gauss_otsu_labeling(epithelium[1], outline_sigma=2))) == 32
@@ -174,6 +182,17 @@ def test_sigma_scores():
     assert [f"{scores[sigma][1]:.3f}" for sigma in (0.5, 1.0, 1.5, 2.0)] == ["0.553", "0.557", "0.540", "0.520"]
     assert f"{scores[4.0][1]:.2f}" == "0.29"
     assert max(scores, key=lambda sigma: scores[sigma][1]) == 1.0
+
+
+def test_swapped_arguments_still_find_the_best_sigma_and_are_told(bbbc007):
+    """metrics.sparse_jaccard(labels, annotation), the arguments swapped, scores about 0.09 but still picks 1.0:
+    the success message says what far lower scores mean."""
+    image, annotation = bbbc007
+    swapped = {sigma: metrics.sparse_jaccard(exercises.gauss_otsu(image, sigma), annotation)
+               for sigma in segcourse.values(0.5, 4, 0.5)}
+    assert max(swapped, key=swapped.get) == 1.0 and f"{max(swapped.values()):.2f}" == "0.09"
+    assert "you passed the labels first" in exercises.best_outline_sigma.check(1.0).message
+    assert "(the annotation first)" in exercises.best_outline_sigma.check(2.0).message
 
 
 def test_cle_finds_the_same_best_sigma(bbbc007):

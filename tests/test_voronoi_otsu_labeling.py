@@ -205,7 +205,7 @@ def test_non_square_pixels(blobs):
 
 @pytest.mark.parametrize("answer, verdict, words", [
     ("c", True, "several hilltops"), (" C ", True, "several hilltops"), ("(c)", True, "several hilltops"),
-    ("a", False, "Merging comes from more blur"), ("b", False, "Less blur leaves more hilltops"),
+    ("a", False, "Merging comes from more blur"), ("b", False, "Less blur leaves more hilltops"), ("b", False, "becomes a seed"),
     ("d", False, "not one of the options"), (44, False, "as text"),
 ])
 def test_spot_sigma_prediction(answer, verdict, words):
@@ -242,6 +242,16 @@ def test_a_matching_count_hides_errors_that_cancel():
                              > 0.2 * np.bincount(truth.ravel())[1:]) > 1
                       for j in range(1, labels.max() + 1))
     assert cut >= 5 and holding_two >= 5
+
+
+def test_swapped_arguments_are_told_the_order():
+    """metrics.sparse_jaccard(labels, ground_truth), the arguments swapped, makes 6.5 the best: its feedback names
+    the order."""
+    image, truth = segcourse.load("bbbc039_nuclei"), segcourse.load("bbbc039_ground_truth")
+    swapped = {sigma: metrics.sparse_jaccard(exercises.voronoi_otsu(image, sigma, 1), truth)
+               for sigma in segcourse.values(2, 8, 0.5)}
+    assert max(swapped, key=swapped.get) == 6.5
+    assert "(the annotation first)" in exercises.best_spot_sigma.check(6.5).message
 
 
 def test_cle_finds_the_same_best_spot_sigma():

@@ -84,7 +84,18 @@ _NO_BLUR = ("That is the count without blurring (`outline_sigma=0`): noise speck
 _PIXELS = ("That is the number of foreground pixels, not of objects: each object has one id, so the largest id "
            "(`labels.max()`) is the count.")
 
-count_nuclei = NumberExercise(
+class _CountExercise(NumberExercise):
+    """A count: an image given instead of a number gets told where the count is."""
+
+    def _check(self, answer):
+        correct, message = super()._check(answer)
+        if not correct and getattr(answer, "ndim", 0) >= 2:
+            message += (" That looks like the label image itself: its largest id, `.max()`, is the number of "
+                        "objects.")
+        return correct, message
+
+
+count_nuclei = _CountExercise(
     "gauss_otsu_labeling.count_nuclei",
     expected=neubias_count,
     mistakes=[(lambda: neubias_count() + 1, _BACKGROUND)]

@@ -44,7 +44,8 @@ spot_sigma_prediction = ChoiceExercise(
         "a": ("Merging comes from more blur, not less: a strong blur melts two neighbouring hills into one, "
               "with one hilltop and so one seed. With `spot_sigma=2` the blur is weaker than with 5."),
         "b": ("The count depends on the seeds, and the seeds are the hilltops of the image blurred with "
-              "`spot_sigma`. Less blur leaves more hilltops: look at the drawing of the steps again."),
+              "`spot_sigma`. Less blur leaves more hilltops, and each hilltop inside the foreground becomes a seed, "
+              "and so an object."),
         "c": ("Right: with less blur a large nucleus keeps several hilltops, each becomes a seed, and the "
               "Voronoi partition cuts the nucleus between them. Run the next cell to see how many."),
     },
