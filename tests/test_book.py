@@ -1,29 +1,25 @@
-"""The rendered course book: it builds with warnings as errors, works offline, and its sliders move.
+"""The rendered course book: it builds with warnings as errors, works offline, its sliders move, search works.
 
-The book is built once per session into a temporary folder (tools/build_book.py, the same code as `make book`).
-Static checks read the HTML; browser checks open every page in headless Chromium (Debian's /usr/bin/chromium,
-driven by Playwright from PyPI) served by a local http.server on 127.0.0.1, and fail on any request that leaves
-127.0.0.1. Without Chromium the browser checks are skipped, unless SEGCOURSE_REQUIRE_ALL=1 (CI), where they fail.
+The book is built once per test run into a temporary folder (tests/book_site.py, with tools/build_book.py, the same
+code as `make book`). Static checks read the HTML; browser checks open every page in headless Chromium (Debian's
+/usr/bin/chromium, driven by Playwright from PyPI) served by a local http.server on 127.0.0.1, and fail on any
+request that leaves 127.0.0.1. Without Chromium the browser checks are skipped, unless SEGCOURSE_REQUIRE_ALL=1
+(CI), where they fail. Accessibility, layout and page weight have their own modules (test_book_a11y.py,
+test_book_layout.py, test_book_weight.py).
 """
 from __future__ import annotations
 
-import fnmatch
-import functools
 import json
 import re
 import sys
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-import build_book  # noqa: E402
+from book_site import (ROOT, browser, build, build_book, html, lesson_pages, pages_containing,  # noqa: F401
+                       reader_pages, site, visit)
 
-from browser import CHROMIUM_ARGS, require_chromium  # noqa: E402
 BUILD_SECONDS_TARGET = 120
 GLOSSARY_TERMS = ["intensity image", "binary image", "label image", "instance segmentation",
                   "semantic segmentation", "dense annotation", "sparse annotation", "CCA", "Otsu's method",
@@ -56,28 +52,6 @@ def lessons_with_sliders() -> list[str]:
 
 
 # --- the build -------------------------------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def build(tmp_path_factory):
-    output = tmp_path_factory.mktemp("book")
-    code, seconds, log = build_book.build(output)
-    if code != 0:
-        log = re.sub(r"\x1b\[[0-9;]*m", "", log)   # no terminal colours in the report
-        warnings = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
-        lexer = [line for line in warnings if "myst-nb.lexer" in line]   # one per cell of an unexecuted notebook
-        summary = [line for line in warnings if line not in lexer][:40]
-        if lexer:
-            summary.append(f"... and {len(lexer)} 'No source code lexer' warnings (a notebook saved unexecuted)")
-        pytest.fail("The book build failed (warnings are errors):\n" + ("\n".join(summary) or log[-8000:]))
-    html = build_book.html_dir(output)
-    print(f"\nbook: {len(build_book.pages(html))} pages built in {seconds:.1f} s")
-    return html, seconds
-
-
-@pytest.fixture(scope="session")
-def html(build) -> Path:
-    return build[0]
-
-
 def lesson_page(html: Path, stem: str) -> Path:
     return html / "notebooks" / f"{stem}.html"
 
@@ -154,6 +128,17 @@ def test_landing_page_gives_the_learning_path_with_times(html):
     assert re.search(r"<strong>total</strong>.*?<strong>\d+</strong>", table, re.S)
 
 
+def test_simple_formulas_on_the_learning_path_need_no_mathjax():
+    """Lesson objectives on the landing page: a formula such as $l_x = l_y \\neq l_z$ becomes text (the page would
+    otherwise load MathJax for it); anything beyond letters, subscripts and a few symbols stays maths."""
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from segcourse_book import plain_maths
+    assert plain_maths(r"anisotropy ($l_x = l_y \neq l_z$)") == "anisotropy (*l*{sub}`x` = *l*{sub}`y` ≠ *l*{sub}`z`)"
+    assert plain_maths(r"a $3 \times 3$ grid of $n$ pixels") == "a 3 × 3 grid of *n* pixels"
+    assert plain_maths(r"area $\pi r^2$") == r"area $\pi r^2$"
+    assert plain_maths("between $5 and $6") == "between $5 and $6"
+
+
 def test_data_page_lists_every_data_file_with_its_licence(html):
     text = (html / "book" / "data.html").read_text(encoding="utf-8")
     files = [line.split(maxsplit=1)[1] for line in (ROOT / "data" / "SHA256SUMS").read_text().splitlines()
@@ -173,76 +158,6 @@ def test_glossary_defines_the_course_terms(html):
 
 
 # --- the browser -----------------------------------------------------------------------------------------------
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
-@pytest.fixture(scope="session")
-def site(html):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")  # stopped after this module: Playwright's sync API allows one loop at a time
-def browser():
-    chromium_path = require_chromium("browser tests of the book need it")
-    from playwright.sync_api import sync_playwright
-    playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS)
-    yield chromium
-    chromium.close()
-    playwright.stop()
-
-
-class Visit:
-    """A browser tab that records console errors, page errors, failed loads and any request off 127.0.0.1."""
-
-    def __init__(self, browser):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-        self.outside, self.errors = [], []
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.page.on("console", lambda message: message.type == "error" and self.errors.append(
-            f"console: {message.text} ({message.location.get('url', '')})"))
-        self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
-        self.page.on("requestfailed", lambda request: urlsplit(request.url).hostname == "127.0.0.1"
-                     and self.errors.append(f"failed to load {request.url}: {request.failure}"))
-        self.page.on("response", lambda response: response.status >= 400 and self.errors.append(
-            f"HTTP {response.status} for {response.url}"))
-
-    def _route(self, route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
-
-    def open(self, url: str):
-        self.page.goto(url, wait_until="networkidle")
-        return self.page
-
-    def close(self):
-        self.context.close()
-
-
-@pytest.fixture
-def visit(browser):
-    visits = []
-
-    def make():
-        visits.append(Visit(browser))
-        return visits[-1]
-
-    yield make
-    for item in visits:
-        item.close()
-
-
 def test_every_page_loads_without_errors_or_outside_requests(html, site, visit):
     tab = visit()
     problems = []
@@ -280,35 +195,88 @@ def test_every_image_on_a_lesson_page_loads(site, visit):
     assert not broken, "images that did not load:\n" + "\n".join(broken)
 
 
+def test_every_slider_has_the_current_accessible_markup(html):
+    """Each static slider names its sliders (<label>), says the value shown (aria-valuetext), shows its first and
+    last value, and announces its caption (aria-live). A lesson saved before segcourse.explore got this markup
+    must be executed again."""
+    problems = []
+    for path in pages_containing(html, 'class="segcourse-explorer"', lesson_pages(html)):
+        text = (html / path).read_text(encoding="utf-8")
+        for explorer in re.findall(r'<div class="segcourse-explorer".*?</script></div>', text, re.S):
+            inputs = re.findall(r"<input\b[^>]*>", explorer)
+            checks = {
+                "a <label for> per slider": all(re.search(rf'<label for="{re.escape(ident)}">', explorer)
+                                                for ident in re.findall(r'<input id="([^"]+)"', explorer))
+                and len(re.findall(r'<input id="', explorer)) == len(inputs),
+                "aria-valuetext": all("aria-valuetext=" in tag for tag in inputs),
+                "first and last value shown": explorer.count('class="segcourse-min"') == len(inputs)
+                and explorer.count('class="segcourse-max"') == len(inputs),
+                "a live caption": 'class="segcourse-caption" aria-live="polite"' in explorer,
+            }
+            missing = [name for name, ok in checks.items() if not ok]
+            if missing:
+                stem = Path(path).stem
+                problems.append(f"{path}: a slider without {', '.join(missing)} (saved with an older "
+                                f"segcourse.explore: `make notebooks NOTEBOOKS=notebooks/{stem}.ipynb`)")
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize("stem", lessons_with_sliders())
-def test_moving_a_slider_changes_the_image(site, visit, stem):
+def test_moving_a_slider_changes_the_image_and_what_is_announced(site, visit, stem):
     tab = visit()
     page = tab.open(f"{site}/notebooks/{stem}.html")
     explorer = page.locator(".segcourse-explorer").first
     explorer.scroll_into_view_if_needed()
     result = explorer.locator("img.segcourse-result")
+    caption = explorer.locator(".segcourse-caption")
+    data = json.loads(re.search(r"var d=(\{.*?\});", explorer.locator("script").text_content()).group(1))
     seen_sources, seen_values = set(), []
     for index in range(explorer.locator("input[type=range]").count()):
         slider = explorer.locator("input[type=range]").nth(index)
+        shown = slider.locator("xpath=..").locator(".segcourse-value")
         steps = int(slider.get_attribute("max")) - int(slider.get_attribute("min"))
         slider.focus()
         page.keyboard.press("Home")
-        for _ in range(steps + 1):
+        assert slider.locator("xpath=..").locator(".segcourse-min").text_content() == data["values"][index][0]
+        for step in range(steps + 1):
+            value = data["values"][index][step]
+            assert shown.text_content() == value, f"{stem}: the value shown does not follow the slider"
+            assert slider.get_attribute("aria-valuetext") == value, f"{stem}: aria-valuetext is not the value shown"
+            assert caption.text_content() in data["captions"]
             seen_sources.add(result.get_attribute("src"))
-            seen_values.append(slider.locator("xpath=following-sibling::output").text_content())
+            seen_values.append(value)
             page.keyboard.press("ArrowRight")
+        assert slider.locator("xpath=..").locator(".segcourse-max").text_content() == data["values"][index][-1]
+    frame = data["frames"].index(result.get_attribute("src"))
+    assert caption.text_content() == data["captions"][frame], f"{stem}: the live caption is not the image's"
     assert len(seen_sources) > 1, f"{stem}: moving the sliders never changed the image"
     assert len(set(seen_values)) > 1, f"{stem}: the slider's value label does not follow the slider"
     assert not tab.errors and not tab.outside, tab.errors + tab.outside
 
 
-def test_maths_is_typeset_offline(site, visit):
+def test_maths_is_typeset_offline_on_every_page_with_maths(html, site, visit):
+    pages = pages_containing(html, "segcourse-mathjax.js")
+    assert "book/glossary.html" in pages
     tab = visit()
-    page = tab.open(f"{site}/book/glossary.html")
-    page.wait_for_selector("mjx-container", timeout=15000)
-    assert page.locator("mjx-container").count() >= 5
-    assert page.locator("mjx-merror").count() == 0
+    problems = []
+    for path in pages:
+        page = tab.open(f"{site}/{path}")
+        formulas = page.locator(".math").count()
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000)
+        page.evaluate("() => MathJax.startup.promise")
+        typeset, errors = page.locator(".math mjx-container").count(), page.locator("mjx-merror").count()
+        if not formulas or typeset < formulas or errors:
+            problems.append(f"{path}: {formulas} formulas, {typeset} typeset, {errors} errors")
+    assert not problems, "\n".join(problems)
     assert not tab.outside and not tab.errors, tab.errors + tab.outside
+
+
+def test_every_page_has_the_favicon(html):
+    icon = html / "_static" / "favicon.svg"
+    assert ElementTree.parse(icon).getroot().tag == "{http://www.w3.org/2000/svg}svg"
+    missing = [path for path in reader_pages(html)
+               if not re.search(r'<link rel="icon" href="(\.\./)*_static/favicon\.svg"', (html / path).read_text())]
+    assert not missing, f"pages without the favicon: {missing}"
 
 
 def test_solution_dropdowns_open(site, visit):
@@ -322,3 +290,30 @@ def test_solution_dropdowns_open(site, visit):
     dropdown.locator("summary").click()
     page.wait_for_function("d => d.open", arg=dropdown.element_handle())
     assert dropdown.locator("pre").first.is_visible()
+
+
+SEARCH_TERM = "Jaccard"   # a glossary term (book/glossary.md), taught in the metrics lesson too
+
+
+@pytest.mark.parametrize("opened_from", ["server", "file"])
+def test_search_shows_snippets_without_fetching_the_result_pages(html, site, visit, opened_from):
+    """Each result shows the passage around the search word, cut from text stored in the site, so that search
+    also works when the book is opened from file:// (where fetching a page is a CORS error)."""
+    tab = visit(local_files=opened_from == "file")
+    root = site if opened_from == "server" else html.as_uri()
+    page = tab.open(f"{root}/search.html?q={SEARCH_TERM}", wait_until="load")
+    page.wait_for_function("() => /finished/i.test(document.querySelector('#search-results .search-summary')"
+                           "?.textContent || '')", timeout=30000)
+    results = page.eval_on_selector_all("#search-results ul.search > li", """items => items.map(item => [
+        item.querySelector('a').getAttribute('href'), item.querySelector('p.context')?.textContent || ''])""")
+    assert results, f"no result for {SEARCH_TERM!r}"
+    empty = [href for href, snippet in results if not snippet.strip()]
+    assert not empty, f"results without a snippet: {empty}"
+    assert any(SEARCH_TERM.lower() in snippet.lower() for _, snippet in results), results
+    chrome = [snippet[:60] for _, snippet in results if re.search(r"Skip to main content|Toggle navigation|Ctrl\+K",
+                                                                 snippet)]
+    assert not chrome, f"snippets made of the page's navigation, not its text: {chrome}"
+    assert page.locator("#search-results p.context span.highlighted").count() > 0, "the search word is not marked"
+    fetched = [url for url in tab.requests if url.split("?")[0].endswith(".html") and "search.html" not in url]
+    assert not fetched, f"the search page fetched result pages: {fetched[:5]}"
+    assert not tab.errors and not tab.outside, tab.errors + tab.outside

@@ -2,6 +2,7 @@
 
     python tools/build_book.py                  # -> book/_build/html   (`make book`)
     python tools/build_book.py --output DIR     # -> DIR/_build/html    (the tests build into a temporary folder)
+    python tools/build_book.py --jupyterhub https://hub.example.edu   # adds a class's JupyterHub launch button
 
 The source folder is the repository root, so the book renders the notebooks themselves (no copies); the table of
 contents (book/_toc.yml) picks up every notebooks/NN_*.ipynb by a glob. Notebooks are not executed: they are
@@ -9,11 +10,16 @@ saved with their outputs, and nbval (`make test`) proves those outputs are curre
 
 Every build is a fresh one (Sphinx reports warnings only for the pages it re-reads) and warnings are errors.
 After the build, the offline checks run on the HTML: no page may load anything from outside the site, and every
-internal link and anchor must resolve. Prints the build time and the page count.
+internal link and anchor must resolve. Prints the build time, the page count and the site's size.
+
+The repository's address comes from pyproject.toml ([project.urls] Repository); a JupyterHub launch button (an
+nbgitpuller link that clones the repository into each learner's home) appears when a hub's address is given with
+--jupyterhub or the environment variable SEGCOURSE_JUPYTERHUB_URL.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -37,8 +43,14 @@ LOADING_LINK_RELS = {"stylesheet", "preload", "modulepreload", "prefetch", "prec
 NOT_FILES = ("http:", "https:", "mailto:", "data:", "javascript:", "tel:", "ftp:", "//")
 
 
-def build(output: Path = BOOK, quiet: bool = True) -> tuple[int, float, str]:
-    """Run jupyter-book; returns (exit code, seconds, log). The HTML lands in output/_build/html."""
+JUPYTERHUB_VARIABLE = "SEGCOURSE_JUPYTERHUB_URL"   # read by book/_ext/segcourse_book.py
+
+
+def build(output: Path = BOOK, quiet: bool = True, jupyterhub: str | None = None) -> tuple[int, float, str]:
+    """Run jupyter-book; returns (exit code, seconds, log). The HTML lands in output/_build/html.
+
+    jupyterhub: a class's JupyterHub address for the launch buttons (default: SEGCOURSE_JUPYTERHUB_URL, if set).
+    """
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book) if jupyter_book.exists() else "jupyter-book", "build", ".",
                "--config", "book/_config.yml", "--toc", "book/_toc.yml", "--path-output", str(output),
@@ -48,7 +60,11 @@ def build(output: Path = BOOK, quiet: bool = True) -> tuple[int, float, str]:
     # A fresh build: no page of a renamed or deleted lesson may survive from an earlier one.
     shutil.rmtree(output / "_build", ignore_errors=True)
     start = time.perf_counter()
-    process = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    environment = dict(os.environ)
+    if jupyterhub is not None:
+        environment[JUPYTERHUB_VARIABLE] = jupyterhub
+    process = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             env=environment)
     return process.returncode, time.perf_counter() - start, process.stdout
 
 
@@ -148,13 +164,20 @@ def broken_links(html: Path) -> list[str]:
     return problems
 
 
+def site_size(html: Path) -> int:
+    """Bytes of every file in the built site."""
+    return sum(path.stat().st_size for path in html.rglob("*") if path.is_file())
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=BOOK,
                         help="folder for _build/ (default: book/, so the HTML is in book/_build/html)")
+    parser.add_argument("--jupyterhub", metavar="URL", default=None,
+                        help=f"a class's JupyterHub, for the launch buttons (default: ${JUPYTERHUB_VARIABLE})")
     parser.add_argument("--verbose", action="store_true", help="show Sphinx's progress output")
     args = parser.parse_args(argv)
-    code, seconds, log = build(args.output.resolve(), quiet=not args.verbose)
+    code, seconds, log = build(args.output.resolve(), quiet=not args.verbose, jupyterhub=args.jupyterhub)
     print(log, end="")
     html = html_dir(args.output.resolve())
     if code != 0:
@@ -163,7 +186,7 @@ def main(argv=None) -> int:
     problems = external_loads(html) + broken_links(html)
     for problem in problems:
         print("ERROR:", problem, file=sys.stderr)
-    print(f"Built {len(pages(html))} pages in {seconds:.1f} s: {html / 'index.html'}")
+    print(f"Built {len(pages(html))} pages ({site_size(html) / 1e6:.1f} MB) in {seconds:.1f} s: {html / 'index.html'}")
     return 1 if problems else 0
 
 

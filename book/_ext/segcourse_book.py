@@ -9,19 +9,33 @@
 - Checks, as warnings: an image without alt text, an ipywidget output with no static fallback (offline it
   would be an empty box), a matplotlib figure saved only as its text, a lesson whose first cell states no title
   or no time.
+- DataFrame outputs: no empty table header cells (a screen reader announces nothing for them): the index
+  column's header says "index" to screen readers, a separate row holding only the index name is folded into it.
+- The repository's address from pyproject.toml ([project.urls] Repository), the one place it is written: the
+  repository, edit and issue buttons and the launch buttons (Binder; a class's JupyterHub through nbgitpuller when
+  SEGCOURSE_JUPYTERHUB_URL names it) are built from it.
+- Search: the text of every page, section by section, stored in ``_static/segcourse-search-text.js`` so that the
+  search page shows snippets without fetching each result page (a browser refuses that from file://).
+- A lighter site: the theme's fontawesome.js, source maps and unused MathJax components are removed from the build
+  (the pages do not load them; see book/_templates/layout.html).
 """
 from __future__ import annotations
 
 import fnmatch
 import html
 import json
+import os
 import re
+import shutil
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from docutils import nodes
 from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
+from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -31,6 +45,7 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 FIGURE_REPR = re.compile(r"<Figure size \d+x\d+ with \d+ Axes>")
 IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt\s*=)", re.IGNORECASE)
 IMG_WITH_EMPTY_ALT = re.compile(r"(<img\b[^>]*\balt\s*=\s*)(\"\"|'')", re.IGNORECASE)
+JUPYTERHUB_VARIABLE = "SEGCOURSE_JUPYTERHUB_URL"
 
 
 # --- lessons -------------------------------------------------------------------------------------------------
@@ -102,6 +117,25 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+INLINE_MATHS = re.compile(r"(?<![\\$])\$(?=\S)([^$\n]+?)(?<=\S)\$(?![\d$])")   # myst's dollarmath rules
+TEX_SYMBOLS = {r"\neq": "≠", r"\ne": "≠", r"\leq": "≤", r"\le": "≤", r"\geq": "≥", r"\ge": "≥",
+               r"\times": "×", r"\cdot": "·", r"\approx": "≈", r"\pm": "±", r"\mu": "µ"}
+TEX_SYMBOL = re.compile("|".join(re.escape(name) + r"(?![A-Za-z])" for name in
+                                 sorted(TEX_SYMBOLS, key=len, reverse=True)))
+
+
+def plain_maths(text: str) -> str:
+    """Simple inline formulas ($l_x = l_y \\neq l_z$) as text: the landing page's table of objectives then needs
+    no MathJax. Anything beyond letters with one-character subscripts and a few symbols stays maths."""
+    def convert(match: re.Match) -> str:
+        formula = TEX_SYMBOL.sub(lambda symbol: TEX_SYMBOLS[symbol.group(0)], match.group(1))
+        formula = re.sub(r"\b([A-Za-z])_([A-Za-z0-9])\b", r"*\1*{sub}`\2`", formula)
+        formula = re.sub(r"(?<![*`\w])([A-Za-z])(?![*`\w])", r"*\1*", formula)
+        return match.group(0) if re.search(r"[\\^{}_]", formula.replace("{sub}", "")) else formula
+
+    return INLINE_MATHS.sub(convert, text)
+
+
 class LessonsDirective(SphinxDirective):
     """A table of the lessons: ``:columns: number, lesson, minutes, objectives`` (all by default)."""
 
@@ -132,14 +166,16 @@ class LessonsDirective(SphinxDirective):
                 "number": lesson.number,
                 "lesson": f"{{doc}}`{_cell(lesson.title or lesson.path.stem)} </{lesson.docname}>`",
                 "minutes": str(lesson.minutes) if lesson.minutes is not None else "?",
-                "objectives": "<br>".join(_cell(item) for item in lesson.objectives),
+                "objectives": "<br>".join(_cell(plain_maths(item)) for item in lesson.objectives),
             }
             rows.append("| " + " | ".join(values[c] for c in columns) + " |")
         if "minutes" in columns:
             total = sum(lesson.minutes or 0 for lesson in lessons)
             rows.append("| " + " | ".join({"minutes": f"**{total}**", columns[0]: "**total**"}.get(c, "")
                                           for c in columns) + " |")
-        container = nodes.container(classes=["segcourse-lessons"])
+        # the full table (the landing page's learning path) turns into one card per lesson on a phone
+        cards = ["segcourse-lessons-cards"] if columns == list(self.COLUMNS) else []
+        container = nodes.container(classes=["segcourse-lessons", *cards])
         self.state.nested_parse(StringList(rows, source="notebooks/"), self.content_offset, container)
         return [container]
 
@@ -226,6 +262,12 @@ def check_outputs(app, doctree, docname):
                                "box on the static page; use segcourse.explore or a static figure", docname, index,
                                location=raw)
                 continue
+            if 'class="dataframe"' in text:
+                labelled = label_dataframe_headers(text)
+                if labelled != text:
+                    new = nodes.raw("", labelled, format=raw["format"])
+                    raw.replace_self(new)
+                    raw, text = new, labelled
             if "<img" not in text.lower():
                 continue
             missing = IMG_WITHOUT_ALT.search(text) or IMG_WITH_EMPTY_ALT.search(text)
@@ -251,6 +293,34 @@ def check_outputs(app, doctree, docname):
     for image in doctree.findall(nodes.image):
         if image.get("alt") is not None and not str(image["alt"]).strip():
             LOGGER.warning("%s: an image has empty alt text", docname, location=image)
+
+
+# --- DataFrame tables: no empty header cells -------------------------------------------------------------------
+TABLE_HEAD = re.compile(r"(<table\b[^>]*\bclass=\"dataframe\"[^>]*>\s*<thead>)(.*?)(</thead>)", re.S)
+HEAD_ROW = re.compile(r"<tr\b[^>]*>.*?</tr>", re.S)
+HEAD_CELL = re.compile(r"<th\b([^>]*)>(.*?)</th>", re.S)
+EMPTY_HEAD_CELL = re.compile(r"<th\b([^>]*)>\s*</th>")
+
+
+def label_dataframe_headers(text: str) -> str:
+    """pandas leaves the index column's header empty (and writes a named index as a second header row).
+
+    The index name, if any, moves up into that corner cell; otherwise the cell says "index" to screen readers
+    only. Any other empty header cell is no header: it becomes a data cell.
+    """
+    def head(match: re.Match) -> str:
+        rows = HEAD_ROW.findall(match.group(2))
+        if len(rows) == 2 and EMPTY_HEAD_CELL.match(HEAD_CELL.search(rows[0]).group(0)):
+            cells = HEAD_CELL.findall(rows[1])
+            if cells and cells[0][1].strip() and not any(content.strip() for _, content in cells[1:]):
+                rows = [EMPTY_HEAD_CELL.sub(lambda m: f"<th{m.group(1)}>{cells[0][1].strip()}</th>", rows[0], count=1)]
+        if rows:
+            rows[0] = EMPTY_HEAD_CELL.sub(
+                lambda m: f'<th{m.group(1)}><span class="visually-hidden">index</span></th>', rows[0], count=1)
+        rows = [EMPTY_HEAD_CELL.sub(r"<td\1></td>", row) for row in rows]
+        return match.group(1) + "\n    " + "\n    ".join(rows) + "\n  " + match.group(3)
+
+    return TABLE_HEAD.sub(head, text)
 
 
 # --- notebooks that were never executed --------------------------------------------------------------------
@@ -291,6 +361,181 @@ def drop_thebe_assets(app, pagename, templatename, context, doctree):
             context[key] = [asset for asset in context[key] if not is_thebe(asset)]
 
 
+# --- the repository's address -------------------------------------------------------------------------------
+def repository_url(root: Path) -> str:
+    """pyproject.toml's [project.urls] Repository: the one place where the repository's address is written."""
+    path = root / "pyproject.toml"
+    try:
+        url = str(tomllib.loads(path.read_text(encoding="utf-8"))["project"]["urls"]["Repository"]).rstrip("/")
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError) as error:
+        raise ExtensionError(f"{path} names no repository ({type(error).__name__}: {error}); the book's "
+                             f"repository and launch buttons need [project.urls] Repository = "
+                             f"\"https://github.com/OWNER/NAME\"") from error
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.netloc or len(parts.path.strip("/").split("/")) != 2:
+        raise ExtensionError(f"{path}: [project.urls] Repository = {url!r} is not a repository's address such as "
+                             f"https://github.com/OWNER/NAME")
+    return url
+
+
+def jupyterhub_url() -> str:
+    """A class's JupyterHub, from SEGCOURSE_JUPYTERHUB_URL ("" when unset: no JupyterHub button)."""
+    url = os.environ.get(JUPYTERHUB_VARIABLE, "").strip().rstrip("/")
+    parts = urlsplit(url)
+    if url and (parts.scheme not in ("http", "https") or not parts.netloc):
+        raise ExtensionError(f"{JUPYTERHUB_VARIABLE}={url!r} is not a JupyterHub's address such as "
+                             f"https://hub.example.edu")
+    return url
+
+
+def configure_repository(app, config):
+    """Repository, edit and issue buttons and launch links, all from the address in pyproject.toml."""
+    options = config.html_theme_options
+    options.update(repository_url=repository_url(Path(app.srcdir)), use_repository_button=True,
+                   use_edit_page_button=True, use_issues_button=True)
+    launch = dict(options.get("launch_buttons") or {})
+    if hub := jupyterhub_url():
+        launch["jupyterhub_url"] = hub
+    options["launch_buttons"] = launch
+
+
+# --- search snippets -------------------------------------------------------------------------------------------
+SEARCH_TEXT_FILE = "segcourse-search-text.js"
+NOT_SEARCH_TEXT = (nodes.raw, nodes.image, nodes.comment, nodes.system_message, nodes.substitution_definition)
+
+
+def page_text(doctree) -> dict:
+    """What a reader reads on a page (text, titles and code; no cell outputs, raw HTML or images), as one string,
+    and where in it each anchor (section, glossary term, target) starts: {"text": ..., "anchors": {id: offset}}."""
+    parts: list[str] = []
+    anchors: dict[str, int] = {}
+    length = 0
+
+    def add(text: str) -> None:
+        nonlocal length
+        parts.append(text)
+        length += len(text)
+
+    def walk(node) -> None:
+        if isinstance(node, nodes.Text):
+            add(re.sub(r"\s+", " ", str(node)))
+            return
+        if isinstance(node, NOT_SEARCH_TEXT) or (isinstance(node, nodes.container)
+                                                 and node.get("nb_element") == "cell_code_output"):
+            return
+        for ident in node.get("ids", []) if isinstance(node, nodes.Element) else []:
+            anchors.setdefault(ident, length)
+        for child in node.children:
+            walk(child)
+        if not isinstance(node, nodes.Inline):   # paragraphs, titles, code blocks, list items: words apart
+            add(" ")
+
+    walk(doctree)
+    text = "".join(parts)
+    squeezed, offsets, kept = [], {}, 0   # one space between words; move the anchors with the text
+    previous_space = True
+    for index, char in enumerate(text):
+        offsets[index] = kept
+        if char == " " and previous_space:
+            continue
+        squeezed.append(char)
+        previous_space = char == " "
+        kept += 1
+    offsets[len(text)] = kept
+    return {"text": "".join(squeezed).strip(),
+            "anchors": {ident: offsets[offset] for ident, offset in anchors.items()}}
+
+
+def write_search_text(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    texts = {docname: page_text(app.env.get_doctree(docname)) for docname in sorted(app.env.found_docs)}
+    target = Path(app.outdir) / "_static" / SEARCH_TEXT_FILE
+    target.write_text("// The text of every page and where its anchors start, for search snippets (book/_ext).\n"
+                      "window.SEGCOURSE_SEARCH_TEXT = " + json.dumps(texts, ensure_ascii=False, separators=(",", ":"))
+                      + ";\n", encoding="utf-8")
+
+
+# --- a lighter site ----------------------------------------------------------------------------------------------
+# MathJax: pages load the combined tex-chtml.js; its fonts, TeX extensions, menu, accessibility explorer (with the
+# speech rules and the MathML input it needs) are fetched from the folder on demand. The other combined bundles,
+# the SVG output and the node.js entry are never used.
+MATHJAX_UNUSED = ["tex-chtml-full.js", "tex-chtml-full-speech.js", "tex-mml-chtml.js", "tex-mml-svg.js",
+                  "tex-svg.js", "tex-svg-full.js", "mml-chtml.js", "mml-svg.js", "node-main.js", "latest.js",
+                  "output/svg", "output/svg.js", "adaptors", "input/asciimath.js", "input/tex-full.js",
+                  "input/tex-base.js"]
+
+
+def prune_assets(app, exception):
+    """Remove from the build what no page loads: the theme's fontawesome.js (book/_templates/layout.html does not
+    load it; the stylesheet draws the icons with the web font), source maps, TrueType copies of the web fonts
+    (every browser the theme supports reads WOFF2), unused MathJax components, and MathJax itself when no page
+    has maths."""
+    if exception is not None or app.builder.format != "html":
+        return
+    static = Path(app.outdir) / "_static"
+    doomed = [static / "scripts" / "fontawesome.js", static / "scripts" / "fontawesome.js.LICENSE.txt"]
+    doomed += static.rglob("*.map")
+    doomed += [font for font in (static / "vendor").rglob("*.ttf") if font.with_suffix(".woff2").exists()]
+    mathjax = static / "mathjax"
+    uses_mathjax = re.compile(r"mathjax/tex-chtml\.js|segcourse-mathjax\.js")
+    pages_with_maths = [page for page in Path(app.outdir).rglob("*.html")
+                        if uses_mathjax.search(page.read_text(encoding="utf-8", errors="replace"))]
+    if mathjax.is_dir():
+        doomed += [mathjax] if not pages_with_maths else [mathjax / name for name in MATHJAX_UNUSED]
+    for path in doomed:
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def has_maths(doctree) -> bool:
+    """Formulas in the page itself: maths nodes, or TeX delimiters in an HTML output (MathJax reads those too)."""
+    if doctree is None:
+        return False
+    if next(iter(doctree.findall(lambda node: isinstance(node, (nodes.math, nodes.math_block)))), None):
+        return True
+    return any(re.search(r"\\\(|\\\[|\$\$", raw.astext()) for raw in doctree.findall(nodes.raw))
+
+
+def load_mathjax_after_parsing(app, pagename, templatename, context, doctree):
+    """MathJax only on pages with formulas (Sphinx also adds it to a page whose sub-pages have some: the landing
+    page), and there through _static/segcourse-mathjax.js, which starts MathJax once the page is parsed: deferred
+    or async, MathJax typesets inside DOMContentLoaded and holds the page up."""
+    mathjax_path = app.config.mathjax_path
+    names = {mathjax_path, f"_static/{mathjax_path}"}
+    scripts = context.get("script_files", [])
+    if not any(str(getattr(asset, "filename", asset) or "") in names for asset in scripts):
+        return
+    if not has_maths(doctree):
+        context["script_files"] = [asset for asset in scripts
+                                   if str(getattr(asset, "filename", asset) or "") not in names
+                                   and not str(getattr(asset, "attributes", {}).get("body", "")).startswith(
+                                       "window.MathJax")]
+        return
+    if mathjax_path != "mathjax/tex-chtml.js":
+        raise ExtensionError(f"mathjax_path is {mathjax_path!r}; book/_static/segcourse-mathjax.js starts "
+                             f"mathjax/tex-chtml.js (from sphinx-mathjax-offline): update one of them")
+    mathjax = next(asset for asset in scripts if str(getattr(asset, "filename", asset) or "") in names)
+    loader = type(mathjax)("_static/segcourse-mathjax.js", priority=getattr(mathjax, "priority", 500))
+    context["script_files"] = [loader if asset is mathjax else asset for asset in scripts
+                               if asset is mathjax or str(getattr(asset, "filename", asset) or "") not in names]
+
+
+BRAND_ICONS = {"fab fa-github": "fa-segcourse-github"}   # drawn by book/_static/segcourse.css, no brands font
+
+
+def use_own_brand_icons(app, pagename, templatename, context, doctree):
+    """The repository buttons' GitHub icon without Font Awesome's brands font (117 kB for one icon)."""
+    def swap(buttons):
+        for button in buttons:
+            button["icon"] = BRAND_ICONS.get(button.get("icon"), button.get("icon"))
+            swap(button.get("buttons", []))
+
+    swap(context.get("header_buttons", []))
+
+
 # --- rebuild bookkeeping -----------------------------------------------------------------------------------
 def outdated(app, env, added, changed, removed):
     """Pages with generated tables are re-read on every build: lessons and data files may have come and gone."""
@@ -313,7 +558,12 @@ def setup(app):
     app.connect("doctree-resolved", check_outputs, priority=900)  # after sphinx-thebe and myst-nb
     app.connect("env-before-read-docs", check_executed)
     app.connect("html-page-context", drop_thebe_assets)
+    app.connect("html-page-context", load_mathjax_after_parsing, priority=600)   # after sphinx.ext.mathjax
+    app.connect("html-page-context", use_own_brand_icons, priority=600)   # after sphinx-book-theme's buttons
     app.connect("env-get-outdated", outdated)
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)
+    app.connect("config-inited", configure_repository)
+    app.connect("build-finished", write_search_text)
+    app.connect("build-finished", prune_assets, priority=900)   # after sphinx-mathjax-offline copies MathJax
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
