@@ -7,7 +7,7 @@ exercise solution was accepted; the killed kernel came back and the learner re-r
 were; the oversized allocation failed with MemoryError under the per-learner limit and the kernel lived on; the
 hub restart left every server and kernel running; the read-only output folder gave output_dir's clear message;
 the culler stopped the idle server (not before its timeout); nothing of the rehearsal is left running or on disk.
-It takes about two minutes on two cores. Without configurable-http-proxy (tests/node, `npm ci --prefix tests/node`)
+It takes two to four minutes on two cores. Without configurable-http-proxy (tests/node, `npm ci --prefix tests/node`)
 or node it is skipped with the reason, and fails where SEGCOURSE_REQUIRE_ALL=1 (CI).
 
 The lesson is not named here: the rehearsal chooses it by a rule when it runs (lessons get renamed and split), and
