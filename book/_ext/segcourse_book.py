@@ -5,7 +5,8 @@
 - ``{segcourse-data-files}``: every file in data/ with the row of data/SOURCES.md that attributes it
   (SOURCES.md stays the one source of truth; a file without a row is a build warning, so an error under -W).
 - Alt text: an ``<img>`` inside an HTML output (a stackview table, for example) gets the alt text of its
-  cell (``mystnb: image: alt:`` metadata, the same that myst-nb uses for PNG outputs).
+  cell (``mystnb: image: alt:`` metadata, the same that myst-nb uses for PNG outputs). Its picture, if embedded
+  as a PNG data URI, is written to ``_images/`` and loaded lazily (a slider keeps its frames inline).
 - Checks, as warnings: an image without alt text, an ipywidget output with no static fallback (offline it
   would be an empty box), a matplotlib figure saved only as its text, a lesson whose first cell states no title
   or no time.
@@ -21,12 +22,16 @@
 """
 from __future__ import annotations
 
+import base64
 import fnmatch
+import hashlib
 import html
 import json
 import os
+import posixpath
 import re
 import shutil
+import struct
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -295,6 +300,41 @@ def check_outputs(app, doctree, docname):
             LOGGER.warning("%s: an image has empty alt text", docname, location=image)
 
 
+# --- pictures inside HTML outputs as files -----------------------------------------------------------------------
+IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+PNG_DATA = re.compile(r'\bsrc="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def pictures_as_files(app, doctree, docname):
+    """PNG pictures embedded in HTML outputs (stackview's tables) become files in _images/: the page's HTML is up
+    to 300 kB smaller, so the browser parses it sooner, and the pictures load lazily, their size known in advance.
+    A slider's input picture goes too; its result keeps the data URI (its script swaps the frames in by value)."""
+    if app.builder.format != "html":
+        return
+    folder = Path(app.outdir) / "_images"
+    prefix = posixpath.relpath("_images", posixpath.dirname(docname) or ".")
+
+    def as_file(tag: re.Match) -> str:
+        if "segcourse-explorer" in text and 'class="segcourse-input"' not in tag.group(0):
+            return tag.group(0)   # a slider's result: its script swaps the frames in by value
+        match = PNG_DATA.search(tag.group(0))
+        data = base64.b64decode(match.group(1)) if match else b""
+        if not data.startswith(PNG_SIGNATURE):
+            return tag.group(0)
+        name = hashlib.sha256(data).hexdigest()[:32] + ".png"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+        width, height = struct.unpack(">II", data[16:24])
+        size = "" if re.search(r"\b(width|height)\s*=", tag.group(0)) else f' width="{width}" height="{height}"'
+        return PNG_DATA.sub(f'src="{prefix}/{name}"{size} loading="lazy" decoding="async"', tag.group(0), count=1)
+
+    for raw in list(doctree.findall(nodes.raw)):
+        text = raw.astext()
+        if "html" in raw.get("format", "").split() and "data:image/png" in text:
+            raw.replace_self(nodes.raw("", IMG_TAG.sub(as_file, text), format=raw["format"]))
+
+
 # --- DataFrame tables: no empty header cells -------------------------------------------------------------------
 TABLE_HEAD = re.compile(r"(<table\b[^>]*\bclass=\"dataframe\"[^>]*>\s*<thead>)(.*?)(</thead>)", re.S)
 HEAD_ROW = re.compile(r"<tr\b[^>]*>.*?</tr>", re.S)
@@ -556,6 +596,7 @@ def setup(app):
     app.add_directive("segcourse-lessons", LessonsDirective)
     app.add_directive("segcourse-data-files", DataFilesDirective)
     app.connect("doctree-resolved", check_outputs, priority=900)  # after sphinx-thebe and myst-nb
+    app.connect("doctree-resolved", pictures_as_files, priority=950)  # after the alt text is in
     app.connect("env-before-read-docs", check_executed)
     app.connect("html-page-context", drop_thebe_assets)
     app.connect("html-page-context", load_mathjax_after_parsing, priority=600)   # after sphinx.ext.mathjax
