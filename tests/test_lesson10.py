@@ -342,3 +342,45 @@ def test_keep_kernel_responsive_picks_up_cells_the_qt_loop_misses():
 def test_without_keep_kernel_responsive_the_lost_wakeup_hangs():
     """The control: without the poll the same notebook hangs (so the test above means something)."""
     assert _run_with_lost_wakeups(keep_responsive=False, timeout=5) is None
+
+
+class _FakeWorker:
+    def __init__(self, pauses: bool):
+        self.pauses, self.is_paused = pauses, False
+
+
+class _FakeManager:
+    """Like napari-workflows' WorkflowManager: pause_update asks the worker to pause; it does at its next step."""
+
+    def __init__(self, pauses: bool = True):
+        self.worker, self.calls = _FakeWorker(pauses), []
+
+    def pause_update(self):
+        self.calls.append("pause")
+        self.worker.is_paused = self.worker.pauses
+
+    def resume_update(self):
+        self.calls.append("resume")
+        self.worker.is_paused = False
+
+
+def test_background_updates_paused_runs_the_block_while_the_worker_is_paused(monkeypatch):
+    import napari_workflows
+
+    manager = _FakeManager()
+    monkeypatch.setattr(napari_workflows.WorkflowManager, "install", staticmethod(lambda viewer: manager))
+    with lesson10.background_updates_paused(viewer=None):
+        assert manager.worker.is_paused
+        manager.calls.append("block")
+    assert manager.calls == ["pause", "block", "resume"]
+
+
+def test_background_updates_paused_says_when_the_worker_does_not_pause(monkeypatch):
+    import napari_workflows
+
+    manager = _FakeManager(pauses=False)
+    monkeypatch.setattr(napari_workflows.WorkflowManager, "install", staticmethod(lambda viewer: manager))
+    with pytest.raises(RuntimeError, match="did not pause within 0.2 s"):
+        with lesson10.background_updates_paused(viewer=None, wait=0.2):
+            pass
+    assert manager.calls == ["pause", "resume"]

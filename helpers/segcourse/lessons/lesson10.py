@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from contextlib import contextmanager
 from functools import lru_cache
 
 import numpy as np
@@ -69,6 +71,35 @@ def keep_kernel_responsive(poll_ms: int = POLL_MS) -> None:
     timer.timeout.connect(poll)
     timer.start(poll_ms)
     kernel._segcourse_poll = timer
+
+
+@contextmanager
+def background_updates_paused(viewer, wait: float = 30):
+    """Pause the napari-assistant's background recomputing while the block runs (for example an undo).
+
+    napari-workflows recomputes steps whose input changed in a background thread, and that thread also creates
+    and changes napari layers and Qt widgets, which only the main thread may do. While the assistant rebuilds the
+    layers of a workflow (undo), the two can collide: Qt warnings ("Cannot create children for a parent that is in
+    a different thread"), or a layer added twice. The pause takes effect when the thread finishes its current step;
+    the block runs after that, and the recomputing resumes after the block."""
+    from napari_workflows import WorkflowManager
+
+    manager = WorkflowManager.install(viewer)
+    worker = manager.worker
+    if worker is None:
+        yield
+        return
+    manager.pause_update()
+    deadline = time.monotonic() + wait
+    while not worker.is_paused:
+        if time.monotonic() > deadline:
+            manager.resume_update()
+            raise RuntimeError(f"napari-workflows' background thread did not pause within {wait:g} s")
+        time.sleep(0.01)
+    try:
+        yield
+    finally:
+        manager.resume_update()
 
 
 # --- exercise 1: annotate a third blob ---------------------------------------------------------------------
