@@ -86,7 +86,7 @@ def segmentation():
     import napari_segment_blobs_and_things_with_membranes as nsbatwm
     import pyclesperanto_prototype as cle
     image = segcourse.load("neubias_nuclei_3d")
-    assert image.shape == exercises.ORIGINAL_SHAPE and image.dtype == np.uint8
+    assert image.shape == (37, 118, 132) and image.dtype == np.uint8
     z, y, x = segcourse.voxel_size_from_file("neubias_nuclei_3d")
     isotropic = cle.pull(cle.scale(image, factor_z=z, factor_y=y, factor_x=x, auto_size=True))
     labels = nsbatwm.voronoi_otsu_labeling(isotropic, spot_sigma=3, outline_sigma=1)
@@ -101,7 +101,7 @@ def surface(segmentation):
 
 def test_resampled_stack_and_labels(segmentation):
     isotropic, labels, inner_labels = segmentation
-    assert isotropic.shape == exercises.RESAMPLED_SHAPE and isotropic.dtype == np.float32
+    assert isotropic.shape == (148, 98, 109) and isotropic.dtype == np.float32
     assert labels.max() == 97 and inner_labels.max() == 64
     assert np.array_equal(inner_labels, exercises.nuclei())  # the exercises check against the lesson's labels
     assert len(np.unique(inner_labels[90])) - 1 == 18  # "Eighteen nuclei have coloured outlines"
@@ -154,44 +154,46 @@ def test_saved_mesh_reads_back(surface, tmp_path):
     assert vedo.load(str(path)).npoints == 37970
 
 
-# --- exercise 1: memory ----------------------------------------------------------------------------------------
-VOXELS = 148 * 98 * 109
+# --- exercise 1: the peak of the workflow with cle's data types ---------------------------------------------------
+VOXELS = 100 * 1024 * 1024
 
 
-@pytest.mark.parametrize("answer", [VOXELS * 4 / 1e6, 6.32, 6.324, np.float32(6.323744), np.int64(VOXELS) * 4 / 1e6])
-def test_memory_mb_right(answer):
-    feedback = exercises.memory_mb.check(answer)
+def test_workflow_peak_value():
+    assert exercises.workflow_peak_mib.value() == 600
+    assert VOXELS * (2 + 4 + 1 + 4) / MIB == 1100  # all kept, the Going further block's "with cle's data types"
+
+
+@pytest.mark.parametrize("answer", [600, 600.0, np.float64(600), np.int64(600), VOXELS * 6 / MIB, 600.4])
+def test_workflow_peak_right(answer):
+    feedback = exercises.workflow_peak_mib.check(answer)
     assert feedback.correct, feedback
-    assert "6.32 MB" in feedback.message or "rounded" in feedback.message
-
-
-def test_memory_mb_too_rounded():
-    feedback = exercises.memory_mb.check(6.3)
-    assert not feedback.correct and "Close" in feedback.message
+    assert "600 MiB" in feedback.message
 
 
 @pytest.mark.parametrize("answer, message", [
-    (VOXELS * 4, "in bytes"),
-    (round(VOXELS * 4 / MIB, 2), "MiB"),
-    (VOXELS * 4 / 1e9, "GB"),
-    (VOXELS / 1e6, "counted voxels"),
-    (VOXELS, "number of voxels"),
-    (VOXELS * 8 / 1e6, "float64"),
-    (VOXELS * 2 / 1e6, "16-bit"),
-    (VOXELS * 32 / 1e6, "not by 32"),
-    (37 * 118 * 132 / 1e6, "original 8-bit stack"),
-    (2.5, "not the size"),
-    ("6.32 MB", "is text"),
+    (1100, "keeps all four images"),
+    (800, "never in memory together"),
+    (400, "one float32 image alone, or the 16-bit workflow"),
+    (500, "second step"),
+    (700, "16-bit workflow of the text with all images kept"),
+    (VOXELS * 6 / 1e6, "in MB"),
+    (629, "in MB"),
+    (VOXELS * 11 / 1e6, "and is in MB"),
+    (VOXELS * 6, "in bytes"),
+    (VOXELS * 6 / 2**30, "GiB"),
+    (6, "bytes per voxel of the largest pair"),
+    (900, "not the peak"),
+    ("600 MiB", "is text"),
 ])
-def test_memory_mb_wrong(answer, message):
-    feedback = exercises.memory_mb.check(answer)
+def test_workflow_peak_wrong(answer, message):
+    feedback = exercises.workflow_peak_mib.check(answer)
     assert feedback.status == "incorrect" and message in feedback.message, feedback
 
 
-def test_memory_mb_solution_runs():
+def test_workflow_peak_solution_runs():
     namespace = {"np": np}
-    exec(exercises.memory_mb.solution_text, namespace)
-    assert exercises.memory_mb.check(namespace["resampled_mb"]).correct
+    exec(exercises.workflow_peak_mib.solution_text, namespace)
+    assert exercises.workflow_peak_mib.check(namespace["peak_mib"]).correct
 
 
 # --- exercise 2: the height of nucleus 12 ----------------------------------------------------------------------
@@ -226,6 +228,6 @@ def test_nucleus_height_solution_runs(segmentation):
 
 
 def test_exercises_not_attempted_and_hinted():
-    for exercise in (exercises.memory_mb, exercises.nucleus_height):
+    for exercise in (exercises.workflow_peak_mib, exercises.nucleus_height):
         assert exercise.check(None).status == "not attempted"
         assert len(exercise.hints) >= 2

@@ -1,8 +1,10 @@
 """Lesson 11, surfaces from labels: the exercises, and the lesson's nuclei they are checked against.
 
-- ``memory_mb``: the memory, in MB (10^6 bytes), of the nuclei stack resampled to 1 µm voxels, shape
-  (148, 98, 109), float32: 6.32 MB. Recognises the size in bytes, in MiB and in GB, voxels counted instead of
-  bytes, 8, 2 or 32 bytes per voxel instead of 4, and the original 8-bit stack.
+- ``workflow_peak_mib``: the peak memory, in MiB, of a four-step workflow on a 1024 x 1024 x 100 stack with the
+  data types cle returns (16-bit raw, float32 background-subtracted, 8-bit binary, 32-bit labels) when each image
+  is deleted once the next step has used it: the first step, 200 + 400 = 600 MiB. Recognises all four images
+  kept, the float32 and labels together, one float32 image alone, the second step, the text's 16-bit workflow,
+  MB, bytes, GiB and the bytes per voxel.
 - ``nucleus_height``: the height (extent along z) in µm of the mesh of nucleus 12: 12 µm. Recognises the extent
   along y or x (the vertex table's columns are z, y, x), the distance between the centres of its first and last
   voxels, the mesh of ``nppas.label_to_surface`` (a voxel larger on every side), the height of the whole mesh,
@@ -23,11 +25,9 @@ import numpy as np
 from segcourse.data import describe, load, voxel_size_from_file
 from segcourse.exercises import NumberExercise
 
-__all__ = ["memory_mb", "nucleus_height", "nuclei", "nucleus_extents", "quiet_vedo", "ORIGINAL_SHAPE", "RESAMPLED_SHAPE",
-           "NUCLEUS"]
+__all__ = ["workflow_peak_mib", "nucleus_height", "nuclei", "nucleus_extents", "quiet_vedo", "NUCLEUS",
+           "STACK_VOXELS", "WORKFLOW_BYTES"]
 
-ORIGINAL_SHAPE = (37, 118, 132)   # the NEUBIAS nuclei stack, uint8, voxels of 4 x 0.8286 x 0.8286 µm
-RESAMPLED_SHAPE = (148, 98, 109)  # the same resampled to 1 µm voxels (cle.scale), float32
 NUCLEUS = 12                      # the nucleus of exercise 2
 
 
@@ -58,40 +58,53 @@ def nuclei() -> np.ndarray:
     return _segmentation()[1].copy()
 
 
-# --- exercise 1: the memory of the resampled stack -----------------------------------------------------------
-_VOXELS = int(np.prod(RESAMPLED_SHAPE))
-_ORIGINAL_VOXELS = int(np.prod(ORIGINAL_SHAPE))
+# --- exercise 1: the peak memory of a workflow with cle's data types ------------------------------------------
+STACK_VOXELS = 100 * 1024 * 1024     # the lecture's stack, 1024 x 1024 pixels x 100 slices
+WORKFLOW_BYTES = (2, 4, 1, 4)        # raw uint16, background-subtracted float32, binary uint8, labels uint32
 
-memory_mb = NumberExercise(
-    "surfaces_from_labels.memory_mb",
-    expected=_VOXELS * 4 / 1e6,
-    decimals=2,
-    unit="MB",
+
+def _mib(bytes_per_voxel):
+    return STACK_VOXELS * bytes_per_voxel / 2**20
+
+
+_PEAK = max(a + b for a, b in zip(WORKFLOW_BYTES, WORKFLOW_BYTES[1:]))  # 2 + 4: the first step
+
+workflow_peak_mib = NumberExercise(
+    "surfaces_from_labels.workflow_peak_mib",
+    expected=_mib(_PEAK),
+    decimals=0,
+    unit="MiB",
     mistakes=[
-        (_VOXELS * 4, "That is the size in bytes. One MB is 10^6 bytes: divide by 1e6."),
-        (_VOXELS * 4 / 2**20, "That is the size in MiB (2^20 bytes). The question asks for MB (10^6 bytes): "
-                              "divide the bytes by 1e6, not by 2**20."),
-        (_VOXELS * 4 / 1e9, "That is the size in GB (10^9 bytes). The question asks for MB (10^6 bytes)."),
-        (_VOXELS / 1e6, "You counted voxels, not bytes: each float32 voxel takes 4 bytes."),
-        (_VOXELS, "That is the number of voxels. Multiply by the bytes per voxel (4 for float32), then divide "
-                  "by 10^6."),
-        (_VOXELS * 8 / 1e6, "8 bytes per voxel is float64; the stack is float32, 4 bytes per voxel."),
-        (_VOXELS * 2 / 1e6, "2 bytes per voxel is 16-bit; the stack is float32, 4 bytes per voxel."),
-        (_VOXELS * 32 / 1e6, "float32 has 32 bits, which are 4 bytes: multiply by 4, not by 32."),
-        (_ORIGINAL_VOXELS / 1e6, "That is the original 8-bit stack, (37, 118, 132). The question asks for the "
-                                 "resampled one, (148, 98, 109) in float32."),
+        (_mib(sum(WORKFLOW_BYTES)), "That keeps all four images. Here each image is deleted once the next step "
+                                    "has used it: at most a step's input and output are in memory."),
+        (_mib(4 + 4), "The float32 image and the labels are never in memory together: the binary image comes "
+                      "between them. Look at each step's input and output."),
+        (_mib(4), "400 MiB is one float32 image alone, or the 16-bit workflow of the text. A step needs its input "
+                  "and its output at the same time, and here the background-subtracted image is float32, 4 bytes "
+                  "per voxel."),
+        (_mib(4 + 1), "That is the second step (float32 in, binary out). Which step needs the most?"),
+        (_mib(2 + 2 + 1 + 2), "That is the 16-bit workflow of the text with all images kept."),
+        (STACK_VOXELS * _PEAK / 1e6, "That is in MB (10^6 bytes). The question asks for MiB: divide the bytes by "
+                                     "2**20."),
+        (STACK_VOXELS * sum(WORKFLOW_BYTES) / 1e6, "That keeps all four images, and is in MB, not MiB."),
+        (STACK_VOXELS * _PEAK, "That is in bytes. One MiB is 2^20 bytes: divide by 2**20."),
+        (STACK_VOXELS * _PEAK / 2**30, "That is in GiB (2^30 bytes). The question asks for MiB (2^20 bytes)."),
+        (_PEAK, "That is the bytes per voxel of the largest pair (2 + 4). Multiply by the number of voxels, then "
+                "divide by 2^20 for MiB."),
     ],
-    wrong=("That is not the size of a (148, 98, 109) float32 stack in MB. Multiply the number of voxels by the "
-           "bytes per voxel and divide by 10^6."),
-    success=(f"{_VOXELS:,} voxels x 4 bytes = {_VOXELS * 4:,} bytes = {_VOXELS * 4 / 1e6:.2f} MB "
-             f"({_VOXELS * 4 / 2**20:.2f} MiB). The original 8-bit stack takes {_ORIGINAL_VOXELS / 1e6:.2f} MB: "
-             "resampling (2.7 times more voxels) and float32 (4 bytes instead of 1) made it 11 times larger."),
-    hints=["Memory = number of voxels x bytes per voxel.",
-           "`np.prod(shape)` multiplies the sizes along the axes; `np.dtype(np.float32).itemsize` is the bytes per "
-           "voxel. One MB is 10^6 bytes.",
-           "`np.prod((148, 98, 109)) * 4 / 1e6`"],
-    solution_text=("resampled_shape = (148, 98, 109)\n"
-                   "resampled_mb = np.prod(resampled_shape) * np.dtype(np.float32).itemsize / 1e6"),
+    wrong=("That is not the peak of this workflow in MiB. For each step, add the bytes per voxel of its input and "
+           "its output; take the largest, multiply by the voxels and divide by 2^20."),
+    success=("The first step holds the 16-bit raw stack (200 MiB) and its float32 result (400 MiB): 600 MiB. "
+             "Keeping all four images would take 1100 MiB, and the 16-bit workflow of the text 400 MiB: data types "
+             "matter as much as the number of steps."),
+    hints=["Deleting each image once the next step has used it leaves, during each step, its input and its output "
+           "in memory.",
+           "Bytes per voxel: 2 (16-bit), 4 (float32), 1 (8-bit), 4 (32-bit). Which consecutive pair is the largest?",
+           "`100 * 1024 * 1024 * (2 + 4) / 2**20`"],
+    solution_text=("voxels = 100 * 1024 * 1024\n"
+                   "bytes_per_voxel = [2, 4, 1, 4]  # 16-bit, float32, 8-bit, 32-bit\n"
+                   "steps = [a + b for a, b in zip(bytes_per_voxel, bytes_per_voxel[1:])]\n"
+                   "peak_mib = voxels * max(steps) / 2**20"),
 )
 
 
