@@ -114,3 +114,17 @@ def test_the_start_page_shows_the_progress_table():
     cells = json.loads((ROOT / "notebooks" / "START_HERE.ipynb").read_text())["cells"]
     code = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
     assert "segcourse.progress.show()" in code and "segcourse.progress.reset()" in code
+
+
+def test_existing_read_only_output_folder_is_named_at_once(tmp_path, monkeypatch):
+    """An output folder that exists but cannot be written fails in output_dir() with the fix, not mid-lesson."""
+    import pathlib
+    from segcourse import output_dir
+    monkeypatch.setenv("SEGCOURSE_OUTPUT", str(tmp_path))
+    (tmp_path / "18_measuring_objects").mkdir()
+
+    def refuse(self, data):
+        raise PermissionError(13, "Permission denied", str(self))
+    monkeypatch.setattr(pathlib.Path, "write_bytes", refuse)
+    with pytest.raises(PermissionError, match="Set SEGCOURSE_OUTPUT to a folder you can write to"):
+        output_dir("18_measuring_objects")

@@ -14,8 +14,11 @@ def output_dir(lesson: str | None = None) -> Path:
         folder = folder / lesson
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".segcourse-write-test"
+        probe.write_bytes(b"")  # an existing folder may still be read-only: find out now, not mid-lesson
+        probe.unlink()
     except OSError as error:  # a read-only home, or SEGCOURSE_OUTPUT pointing at a file
-        raise type(error)(f"Cannot create the folder for lesson outputs, {folder} ({error.strerror or error}). "
+        raise type(error)(f"Cannot write to the folder for lesson outputs, {folder} ({error.strerror or error}). "
                           "Set SEGCOURSE_OUTPUT to a folder you can write to, e.g. "
                           "`export SEGCOURSE_OUTPUT=/tmp/segcourse-output`, then restart the kernel.") from error
     return folder
