@@ -87,6 +87,8 @@ def differences(expected: nbformat.NotebookNode, actual: nbformat.NotebookNode) 
     code_cells = zip([c for c in expected.cells if c.cell_type == "code"],
                      [c for c in actual.cells if c.cell_type == "code"])
     for number, (left, right) in enumerate(code_cells):
+        if "nbval-ignore-output" in left.metadata.get("tags", []):
+            continue  # nbval does not compare it either (the cell says why)
         a, b = comparable(left.outputs, patterns), comparable(right.outputs, patterns)
         if a != b:
             detail = "; ".join(f"{key}: {a.get(key)!r:.300} != {b.get(key)!r:.300}"
