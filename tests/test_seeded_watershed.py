@@ -88,7 +88,7 @@ def test_largest_cell_solution_and_values():
     (258755, "without a mask and without the minus"),
     (1155.607142857143, "mean cell area"), (1155.6, "mean cell area"), (1156, "mean cell area"),
     (242168, "background pixels"), (28, "number of cells"), (2000, "not the area of the largest cell"),
-    (2334.4, "not the area"), ("2334", "without quotes"),
+    (2336.5, "not the area"), ("2334", "without quotes"),
 ])
 def test_largest_cell_mistakes(answer, words):
     feedback = lesson.largest_cell.check(answer)

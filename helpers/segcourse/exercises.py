@@ -231,9 +231,9 @@ class NumberExercise(Exercise):
                            "(the variable itself).")
         places = decimals_of(number)
         as_fraction = self._matches(number / 100, expected, None if places is None else places + 2)
-        if 0 < expected <= 1 and as_fraction in ("exact", "rounded"):
+        if 0 < abs(expected) <= 1 and as_fraction in ("exact", "rounded"):
             return False, (f"{number} is the right value as a percentage. Your workflow is right; give it as a "
-                           f"fraction between 0 and 1 ({number / 100:g}).")
+                           f"fraction, not a percentage ({number / 100:g}).")
         for mistake, message in self.mistakes:
             target = mistake() if callable(mistake) else mistake
             if self._matches(number, as_number(target)) in ("exact", "rounded"):
