@@ -15,7 +15,10 @@ What it measures (all on the machine it runs on):
 - the whole course, every notebook in a fresh kernel (nbclient), with an empty OpenCL kernel cache
   (``POCL_CACHE_DIR`` = a new temporary folder) and then warm; the peak memory (max RSS) of each lesson's kernel;
 - import time of ``segcourse`` and of the course stack, each in a fresh process;
-- the book build (``tools/build_book.py``), the size of ``.venv``, and what fits in a classroom machine.
+- the book build (``tools/build_book.py``), then how soon each of its pages is ready: DOMContentLoaded of a first
+  visit (empty cache) with the CPU slowed down 4x, per page type, target 1 s (``--only book-pages`` runs this
+  section alone on an existing build, ``--book-html DIR``);
+- the size of ``.venv``, and what fits in a classroom machine.
 
 It prints a table with the targets (PASS/MISS) and writes everything as JSON (default
 ``benchmark-results.json`` at the repository root, git-ignored). Benchmarks are not tests: a MISS never fails
@@ -51,6 +54,7 @@ TARGETS = {
     "book_build_s": 120.0,
     "import_segcourse_s": 1.0,
     "first_cell_s": 2.0,
+    "book_page_dcl_ms": 1000.0,
 }
 ANSI_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 CLASSROOM_RAM_GB = 24
@@ -484,6 +488,114 @@ def machine_info() -> dict:
             "ram_gb": psutil.virtual_memory().total / 2**30, "python": platform.python_version()}
 
 
+# ------------------------------------------------------------------------------------------ book page load
+BOOK_PAGE_SLOWDOWN = 4        # Chrome DevTools' CPU throttling: a slow laptop or a phone
+BOOK_PAGE_LOADS = 3           # fresh loads per page; the median is compared with the target
+BOOK_PAGE_VIEWPORT = {"width": 1366, "height": 768}
+
+
+def book_page_type(path: str) -> str:
+    if path == "book/intro.html":
+        return "landing page"
+    if path.startswith("notebooks/"):
+        return "lesson"
+    if path == "search.html":
+        return "search"
+    return "book page"
+
+
+def measure_book_pages(html: Path, loads: int = BOOK_PAGE_LOADS) -> dict:
+    """DOMContentLoaded of every page of the built book (tools/build_book.py), as a reader's first visit: served
+    from 127.0.0.1, an empty cache (a new browser context for every load), the CPU slowed down 4x. Each page is
+    loaded `loads` times; the median is compared with the target. An empty page under the same conditions and the
+    machine's load average say how busy the machine was."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    sys.path.insert(0, str(ROOT / "tests"))
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    import build_book
+    from browser import CHROMIUM, CHROMIUM_ARGS   # the browser tests' Chromium and flags
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        return {"status": f"skipped: playwright is not installed ({error})"}
+    if not CHROMIUM.exists():
+        return {"status": f"skipped: {CHROMIUM} not found (Debian: apt-get install chromium)"}
+    if not (html / "book" / "intro.html").exists():
+        return {"status": f"skipped: no built book in {html} (make book)"}
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format, *args):
+            pass
+
+    def first_visit(browser, url: str) -> float:
+        context = browser.new_context(viewport=BOOK_PAGE_VIEWPORT, service_workers="block")
+        try:
+            page = context.new_page()
+            context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": BOOK_PAGE_SLOWDOWN})
+            page.goto(url, wait_until="load")
+            return page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
+        finally:
+            context.close()
+
+    pages = [p.relative_to(html).as_posix() for p in build_book.site_pages(html) if p.name != "index.html"
+             or p.parent != html]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(html)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    site = f"http://127.0.0.1:{server.server_address[1]}"
+    load_before = os.getloadavg()
+    results = {"slowdown": BOOK_PAGE_SLOWDOWN, "loads": loads, "viewport": BOOK_PAGE_VIEWPORT, "pages": {}}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            try:
+                results["empty_page_ms"] = [first_visit(browser, "data:text/html,<!doctype html><title>e</title>")
+                                            for _ in range(loads)]
+                for path in pages:
+                    times = [first_visit(browser, f"{site}/{path}") for _ in range(loads)]
+                    results["pages"][path] = {"type": book_page_type(path), "dcl_ms": times,
+                                              "median_ms": statistics.median(times), "best_ms": min(times),
+                                              "html_bytes": (html / path).stat().st_size}
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    results["load_average"] = {"before": load_before, "after": os.getloadavg()}
+    results["cores"] = machine_info()["cores"]
+    return results
+
+
+def format_book_pages(section: dict) -> list[str]:
+    lines = [f"Book page load (DOMContentLoaded, first visit: empty cache, CPU slowed {BOOK_PAGE_SLOWDOWN}x, "
+             f"127.0.0.1; median of {section.get('loads', BOOK_PAGE_LOADS)} loads per page)"]
+    if "pages" not in section:
+        return lines + [f"  {section.get('status', 'skipped')}"]
+    target = TARGETS["book_page_dcl_ms"]
+    before, after = section["load_average"]["before"], section["load_average"]["after"]
+    lines.append(f"  machine: {section['cores']} cores, load average {before[0]:.2f} before, {after[0]:.2f} after "
+                 f"(1 min); an empty page: median {statistics.median(section['empty_page_ms']):.0f} ms")
+    lines.append(f"  {'page type':<14} {'pages':>5} {'median ms':>10} {'slowest page':<44} {'its median':>10}  target")
+    by_type: dict[str, list[tuple[str, dict]]] = {}
+    for path, record in section["pages"].items():
+        by_type.setdefault(record["type"], []).append((path, record))
+    for kind in ("landing page", "book page", "lesson", "search"):
+        records = by_type.get(kind, [])
+        if not records:
+            continue
+        slowest_path, slowest = max(records, key=lambda item: item[1]["median_ms"])
+        typical = statistics.median(record["median_ms"] for _, record in records)
+        lines.append(f"  {kind:<14} {len(records):>5} {typical:>10.0f} {slowest_path[-44:]:<44} "
+                     f"{slowest['median_ms']:>10.0f}  < {target:.0f} ms {verdict(slowest['median_ms'], target)}")
+    misses = [(path, record) for path, record in section["pages"].items() if record["median_ms"] >= target]
+    for path, record in misses:
+        lines.append(f"  MISS {path}: {' / '.join(f'{t:.0f}' for t in record['dcl_ms'])} ms "
+                     f"({record['html_bytes'] / 1e3:.0f} kB of HTML)")
+    return lines
+
+
 # ---------------------------------------------------------------------------------------------- the report
 def verdict(value, target) -> str:
     if value is None or target is None:
@@ -593,6 +705,9 @@ def format_report(results: dict) -> str:
                      f"({book.get('error', '')[:100]})")
     else:
         lines.append(f"Book build: {book['status']}")
+    if results.get("book_pages"):
+        lines.append("")
+        lines.extend(format_book_pages(results["book_pages"]))
     size = results.get("venv_bytes")
     lines.append(f"Environment on disk (.venv): {size / 2**30:.2f} GiB" if size else "Environment on disk: no .venv")
 
@@ -626,7 +741,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="Targets: 2D slider step p95 < 100 ms, 3D < 1 s; whole course < 3 min "
-                                            "warm, < 6 min cold; book build < 2 min; import segcourse < 1 s.")
+                                            "warm, < 6 min cold; book build < 2 min; import segcourse < 1 s; "
+                                            "book pages DOMContentLoaded < 1 s (4x CPU slowdown).")
     parser.add_argument("--quick", action="store_true",
                         help="skip the whole-course run with an empty OpenCL kernel cache and the book build")
     parser.add_argument("--json", default=str(ROOT / "benchmark-results.json"),
@@ -635,6 +751,11 @@ def main(argv=None) -> int:
                         help="only these notebooks (default: every notebooks/NN_*.ipynb that exists now)")
     parser.add_argument("--timeout", type=int, default=180,
                         help="seconds a notebook cell may take before the lesson counts as failed (default 180)")
+    parser.add_argument("--only", choices=["book-pages"],
+                        help="run one section only: book-pages (DOMContentLoaded of every page of the built book)")
+    parser.add_argument("--book-html", type=Path, default=ROOT / "book" / "_build" / "html",
+                        help="the built book for the book-pages section (default: book/_build/html; the full run "
+                             "builds it first)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--worker-out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -644,6 +765,13 @@ def main(argv=None) -> int:
         return 0
 
     started = time.perf_counter()
+    if args.only == "book-pages":
+        results = {"machine": machine_info(), "targets": TARGETS,
+                   "book_pages": measure_book_pages(args.book_html.resolve())}
+        print("\n".join(format_book_pages(results["book_pages"])))
+        Path(args.json).write_text(json.dumps(results, indent=1, default=str))
+        print(f"\n(benchmark took {time.perf_counter() - started:.0f} s; results in {args.json})")
+        return 0 if "pages" in results["book_pages"] else 1
     notebooks = lesson_notebooks(args.notebooks)
     results = {"quick": args.quick, "targets": TARGETS, "machine": machine_info(),
                "notebooks": [p.name for p in notebooks]}
@@ -680,6 +808,9 @@ def main(argv=None) -> int:
     if not args.quick:
         print("- book build", flush=True)
         results["book"] = measure_book()
+        if not results["book"].get("returncode"):
+            print("- book page load", flush=True)
+            results["book_pages"] = measure_book_pages(ROOT / "book" / "_build" / "html")
     print("- environment size, idle JupyterLab server memory", flush=True)
     results["venv_bytes"] = folder_size_bytes(ROOT / ".venv")
     try:

@@ -1,15 +1,20 @@
 """Sphinx extension of the course book (book/_config.yml loads it as a local extension).
 
-- ``{segcourse-lessons}``: the learning path, read at build time from notebooks/NN_*.ipynb (number, title,
-  minutes, objectives), so a new lesson appears on the landing page and in the instructor notes with no edit.
+- ``{segcourse-lessons}``: the learning path, read at build time from notebooks/NN_*.ipynb: number, title and
+  minutes by ``segcourse.timing`` (helpers/segcourse/timing.py, the course's one rule for lesson times, which the
+  start page and the README's table use too), objectives from each lesson's header. A new lesson appears on the
+  landing page and in the instructor notes with no edit.
+- ``{segcourse-classes}``: class plans (90-minute classes by default) from the same times, packed in lesson order
+  or for a chosen set of lessons; a class longer than its minutes is a build warning.
 - ``{segcourse-data-files}``: every file in data/ with the row of data/SOURCES.md that attributes it
   (SOURCES.md stays the one source of truth; a file without a row is a build warning, so an error under -W).
 - Alt text: an ``<img>`` inside an HTML output (a stackview table, for example) gets the alt text of its
   cell (``mystnb: image: alt:`` metadata, the same that myst-nb uses for PNG outputs). Its picture, if embedded
   as a PNG data URI, is written to ``_images/`` and loaded lazily (a slider keeps its frames inline).
 - Checks, as warnings: an image without alt text, an ipywidget output with no static fallback (offline it
-  would be an empty box), a matplotlib figure saved only as its text, a lesson whose first cell states no title
-  or no time.
+  would be an empty box), a matplotlib figure saved only as its text, a lesson whose first cell has no title.
+- Stream outputs merged as nbval compares them: a progress bar shows its last state, as in JupyterLab.
+- Folded code cells (tag hide-input) with a summary named by its visible text ("Show code cell source").
 - DataFrame outputs: no empty table header cells (a screen reader announces nothing for them): the index
   column's header says "index" to screen readers, a separate row holding only the index name is folded into it.
 - The repository's address from pyproject.toml ([project.urls] Repository), the one place it is written: the
@@ -26,12 +31,14 @@ import base64
 import fnmatch
 import hashlib
 import html
+import importlib.util
 import json
 import os
 import posixpath
 import re
 import shutil
 import struct
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,21 +61,42 @@ JUPYTERHUB_VARIABLE = "SEGCOURSE_JUPYTERHUB_URL"
 
 
 # --- lessons -------------------------------------------------------------------------------------------------
+def timing(root: Path):
+    """helpers/segcourse/timing.py of the book's own source tree: the course's one rule for lesson times (the
+    start page, the README's table and the tests use it too). It needs only the standard library, so it is loaded
+    from its file, without importing the helper package (numpy and the rest)."""
+    path = root / "helpers" / "segcourse" / "timing.py"
+    name = "_segcourse_book_timing"
+    module = sys.modules.get(name)
+    if module is None or Path(module.__file__) != path:
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or not path.is_file():
+            raise ExtensionError(f"{path} is missing: the book takes the lessons' titles and times from it")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module   # dataclasses look their module up while the file runs
+        spec.loader.exec_module(module)
+    return module
+
+
 @dataclass
 class Lesson:
+    """One lesson: number, title and minutes as segcourse.timing reads them, and the objectives of its header."""
     path: Path
     number: str
-    title: str = ""
-    minutes: int | None = None
+    title: str
+    minutes: int
+    has_title: bool = True
     objectives: list[str] = field(default_factory=list)
 
     @property
     def docname(self) -> str:
         return f"notebooks/{self.path.stem}"
 
+    @property
+    def label(self) -> str:
+        return f"{self.number} {self.title}"
 
-TITLE = re.compile(r"^#\s+(?:(\d\d)\s+)?(.+?)\s*$", re.MULTILINE)
-TIME = re.compile(r"\*\*Time:?\*\*\s*:?\s*(?:about\s+|~\s*)?(\d+)", re.IGNORECASE)
+
 OBJECTIVES = re.compile(r"\*\*Objectives:?\*\*:?[^\n]*\n", re.IGNORECASE)
 BULLET = re.compile(r"^\s*(?:[-*]|\d+\.)\s+")
 
@@ -91,31 +119,32 @@ def read_objectives(text: str) -> list[str]:
     return items
 
 
+def header_text(path: Path) -> str:
+    """The markdown cells before a notebook's first code cell (its header)."""
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return ""
+    markdown = []
+    for cell in cells:
+        if cell.get("cell_type") == "code" and markdown:
+            break
+        if cell.get("cell_type") == "markdown":
+            source = cell.get("source", "")
+            markdown.append(source if isinstance(source, str) else "".join(source))
+    return "\n".join(markdown)
+
+
 def read_lessons(root: Path) -> list[Lesson]:
-    """The lessons in notebooks/, in order, with what their first markdown cells say about them."""
-    lessons = []
-    for path in sorted((root / "notebooks").glob(LESSON_PATTERN)):
-        lesson = Lesson(path=path, number=path.name[:2])
-        try:
-            notebook = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            lessons.append(lesson)
-            continue
-        markdown = []
-        for cell in notebook.get("cells", []):
-            if cell.get("cell_type") == "code" and markdown:
-                break
-            if cell.get("cell_type") == "markdown":
-                source = cell.get("source", "")
-                markdown.append(source if isinstance(source, str) else "".join(source))
-        head = "\n".join(markdown)
-        if match := TITLE.search(head):
-            lesson.title = match.group(2)
-        if match := TIME.search(head):
-            lesson.minutes = int(match.group(1))
-        lesson.objectives = read_objectives(head)
-        lessons.append(lesson)
-    return lessons
+    """The lessons in notebooks/, in order: number, title and minutes by segcourse.timing (the time is the one
+    the course's rule gives, which each lesson's header must state), objectives from the header."""
+    found = []
+    rule = timing(root)
+    for timed in rule.lessons(root / "notebooks"):
+        found.append(Lesson(path=timed.path, number=timed.number, title=timed.title, minutes=timed.minutes,
+                            has_title=timed.title != timed.path.stem,
+                            objectives=read_objectives(header_text(timed.path))))
+    return found
 
 
 def _cell(text: str) -> str:
@@ -141,6 +170,15 @@ def plain_maths(text: str) -> str:
     return INLINE_MATHS.sub(convert, text)
 
 
+def note_lesson_page(env) -> None:
+    """Pages with tables made from the lessons or data files are re-read on every build."""
+    env.segcourse_lesson_docs = getattr(env, "segcourse_lesson_docs", set()) | {env.docname}
+
+
+def lesson_link(lesson: Lesson) -> str:
+    return f"{{doc}}`{_cell(lesson.label)} </{lesson.docname}>`"
+
+
 class LessonsDirective(SphinxDirective):
     """A table of the lessons: ``:columns: number, lesson, minutes, objectives`` (all by default)."""
 
@@ -154,33 +192,103 @@ class LessonsDirective(SphinxDirective):
         unknown = [c for c in columns if c not in self.COLUMNS]
         if unknown:
             raise self.error(f"unknown column(s) {unknown}; choose from {list(self.COLUMNS)}")
-        self.env.segcourse_lesson_docs = getattr(self.env, "segcourse_lesson_docs", set()) | {self.env.docname}
+        note_lesson_page(self.env)
         lessons = read_lessons(root)
         if not lessons:
             LOGGER.warning("no lessons found in notebooks/ (%s)", LESSON_PATTERN, location=self.get_location())
         rows = ["| " + " | ".join(self.COLUMNS[c] for c in columns) + " |", "|" + "---|" * len(columns)]
         for lesson in lessons:
             self.env.note_dependency(str(lesson.path))
-            if not lesson.title:
+            if not lesson.has_title:
                 LOGGER.warning("%s: its first cell has no '# NN Title' heading", lesson.path.name,
-                               location=self.get_location())
-            if lesson.minutes is None:
-                LOGGER.warning("%s: its first cell states no time ('**Time**: N minutes')", lesson.path.name,
                                location=self.get_location())
             values = {
                 "number": lesson.number,
-                "lesson": f"{{doc}}`{_cell(lesson.title or lesson.path.stem)} </{lesson.docname}>`",
-                "minutes": str(lesson.minutes) if lesson.minutes is not None else "?",
+                "lesson": f"{{doc}}`{_cell(lesson.title)} </{lesson.docname}>`",
+                "minutes": str(lesson.minutes),
                 "objectives": "<br>".join(_cell(plain_maths(item)) for item in lesson.objectives),
             }
             rows.append("| " + " | ".join(values[c] for c in columns) + " |")
         if "minutes" in columns:
-            total = sum(lesson.minutes or 0 for lesson in lessons)
+            total = sum(lesson.minutes for lesson in lessons)
             rows.append("| " + " | ".join({"minutes": f"**{total}**", columns[0]: "**total**"}.get(c, "")
                                           for c in columns) + " |")
         # the full table (the landing page's learning path) turns into one card per lesson on a phone
         cards = ["segcourse-lessons-cards"] if columns == list(self.COLUMNS) else []
         container = nodes.container(classes=["segcourse-lessons", *cards])
+        self.state.nested_parse(StringList(rows, source="notebooks/"), self.content_offset, container)
+        return [container]
+
+
+def plan_classes(lessons: list[Lesson], minutes: int) -> list[list[Lesson]]:
+    """The lessons in order, packed into classes of at most ``minutes`` each (a lesson longer than a class gets
+    a class of its own)."""
+    classes: list[list[Lesson]] = []
+    for lesson in lessons:
+        if classes and sum(item.minutes for item in classes[-1]) + lesson.minutes <= minutes:
+            classes[-1].append(lesson)
+        else:
+            classes.append([lesson])
+    return classes
+
+
+def _numbers(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+class ClassesDirective(SphinxDirective):
+    """Class plans with the lessons' times by the course's rule (segcourse.timing), so they cannot drift.
+
+    - ``:minutes: 90``: the length of one class;
+    - ``:before: 00``: lessons the learners do before the first class (listed first, in no class);
+    - ``:lessons: 00, 04, 05, 13``: one class of just these lessons (by number), instead of the whole course
+      packed in order into classes.
+
+    A class (or a chosen set of lessons) longer than ``:minutes:`` and a lesson number that matches no lesson are
+    build warnings (errors under -W).
+    """
+
+    has_content = False
+    option_spec = {"minutes": directives.positive_int, "before": directives.unchanged,
+                   "lessons": directives.unchanged}
+
+    def run(self):
+        note_lesson_page(self.env)
+        limit = self.options.get("minutes", 90)
+        lessons = read_lessons(Path(self.env.srcdir))
+        for lesson in lessons:
+            self.env.note_dependency(str(lesson.path))
+        by_number = {}
+        for lesson in lessons:
+            by_number.setdefault(lesson.number, []).append(lesson)
+
+        def chosen(option: str) -> list[Lesson]:
+            picked = []
+            for number in _numbers(self.options.get(option, "")):
+                if number not in by_number:
+                    LOGGER.warning("segcourse-classes :%s: names lesson %s, which does not exist (lessons: %s)",
+                                   option, number, ", ".join(by_number), location=self.get_location())
+                picked += by_number.get(number, [])
+            return picked
+
+        rows = ["| class | lessons | minutes |", "|---|---|---|"]
+        if "lessons" in self.options:
+            classes, before = [chosen("lessons")], []
+        else:
+            before = chosen("before")
+            classes = plan_classes([lesson for lesson in lessons if lesson not in before], limit)
+        if before:
+            rows.append(f"| before the first class | {'<br>'.join(map(lesson_link, before))} "
+                        f"| {sum(lesson.minutes for lesson in before)} |")
+        for number, group in enumerate(classes, start=1):
+            total = sum(lesson.minutes for lesson in group)
+            if total > limit:
+                LOGGER.warning("segcourse-classes: %s take %d minutes by the course's rule, more than a class "
+                               "of %d minutes", ", ".join(lesson.number for lesson in group), total, limit,
+                               location=self.get_location())
+            name = "the class" if "lessons" in self.options else str(number)
+            rows.append(f"| {name} | {'<br>'.join(map(lesson_link, group))} | {total} |")
+        container = nodes.container(classes=["segcourse-lessons", "segcourse-classes"])
         self.state.nested_parse(StringList(rows, source="notebooks/"), self.content_offset, container)
         return [container]
 
@@ -221,7 +329,7 @@ class DataFilesDirective(SphinxDirective):
         data = Path(self.env.srcdir) / "data"
         sources_path = data / "SOURCES.md"
         self.env.note_dependency(str(sources_path))
-        self.env.segcourse_lesson_docs = getattr(self.env, "segcourse_lesson_docs", set()) | {self.env.docname}
+        note_lesson_page(self.env)
         sources = read_sources(sources_path)
         skip = {"SOURCES.md", "SHA256SUMS"}
         files = sorted(p for p in data.rglob("*") if p.is_file() and p.name not in skip
@@ -363,6 +471,32 @@ def label_dataframe_headers(text: str) -> str:
     return TABLE_HEAD.sub(head, text)
 
 
+# --- stream outputs as a terminal shows them -------------------------------------------------------------------
+def merge_streams(app, docname, source):
+    """Each cell's stream outputs merged as nbval compares them (``nbval.plugin.coalesce_streams``): the chunks
+    of a stream joined as they were written, then a carriage return not followed by a newline wipes its line.
+
+    A progress bar (tqdm) writes one chunk per update, each starting with a carriage return: a terminal and
+    JupyterLab show its last state only. myst-nb's own merging (``nb_merge_streams``) puts a newline after every
+    chunk, and without it each chunk is a block of its own: either way the page showed every intermediate state.
+    """
+    if not docname.startswith("notebooks/") or not str(app.env.doc2path(docname)).endswith(".ipynb"):
+        return
+    import nbformat
+    from nbval.plugin import coalesce_streams
+
+    notebook = nbformat.reads(source[0], as_version=4)
+    changed = False
+    for cell in notebook.cells:
+        streams = [output for output in cell.get("outputs", []) if output.get("output_type") == "stream"]
+        names = [output.get("name") for output in streams]
+        if len(set(names)) < len(names) or any(re.search(r"[\r\b]", output.get("text", "")) for output in streams):
+            cell.outputs = coalesce_streams(cell.outputs)
+            changed = True
+    if changed:
+        source[0] = nbformat.writes(notebook)
+
+
 # --- notebooks that were never executed --------------------------------------------------------------------
 def check_executed(app, env, docnames):
     """The book shows saved outputs and runs nothing: say so plainly when a lesson was saved unexecuted.
@@ -399,6 +533,20 @@ def drop_thebe_assets(app, pagename, templatename, context, doctree):
     for key in ("script_files", "css_files"):
         if key in context:
             context[key] = [asset for asset in context[key] if not is_thebe(asset)]
+
+
+# --- folded code cells ---------------------------------------------------------------------------------------------
+def visit_folded_code(self, node):
+    """A cell tagged hide-input, as myst-nb draws it, but its summary named by what it shows ("Show code cell
+    source"): myst-nb labels it "Toggle hidden content", a name that is not its visible text (axe:
+    label-content-name-mismatch, serious; a speech-input user says what they see)."""
+    self.body.append(f'<details class="admonition hide {" ".join(node["classes"])}">\n<summary>\n'
+                     f'<p class="collapsed admonition-title">{html.escape(node["prompt_show"])}</p>\n'
+                     f'<p class="expanded admonition-title">{html.escape(node["prompt_hide"])}</p>\n</summary>\n')
+
+
+def depart_folded_code(self, node):
+    self.body.append("</details>\n")
 
 
 # --- the repository's address -------------------------------------------------------------------------------
@@ -594,10 +742,14 @@ def merge(app, env, docnames, other):
 
 def setup(app):
     app.add_directive("segcourse-lessons", LessonsDirective)
+    app.add_directive("segcourse-classes", ClassesDirective)
+    from myst_nb.sphinx_ import HideCodeCellNode
+    app.add_node(HideCodeCellNode, override=True, html=(visit_folded_code, depart_folded_code))
     app.add_directive("segcourse-data-files", DataFilesDirective)
     app.connect("doctree-resolved", check_outputs, priority=900)  # after sphinx-thebe and myst-nb
     app.connect("doctree-resolved", pictures_as_files, priority=950)  # after the alt text is in
     app.connect("env-before-read-docs", check_executed)
+    app.connect("source-read", merge_streams)
     app.connect("html-page-context", drop_thebe_assets)
     app.connect("html-page-context", load_mathjax_after_parsing, priority=600)   # after sphinx.ext.mathjax
     app.connect("html-page-context", use_own_brand_icons, priority=600)   # after sphinx-book-theme's buttons
