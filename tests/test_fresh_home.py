@@ -19,7 +19,7 @@ import pytest
 import xvfb_plugin
 
 ROOT = Path(__file__).resolve().parents[1]
-# The lessons that open a napari window (lesson 10 today; found by the Xvfb plugin's rule, so a split carries over).
+# The lessons that open a napari window (16 and 17 today; found by the Xvfb plugin's rule, so a new one is covered).
 NAPARI_LESSONS = sorted(path for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")
                         if xvfb_plugin.needs_display(path))
 
@@ -96,7 +96,7 @@ def test_lesson_imports_cover_the_stack():
 
 
 def test_first_run_of_the_course_stack_prints_nothing(new_home):
-    """The cheap check for lessons 00-09: in one kernel with a new empty home, import everything the lessons
+    """The cheap check for the lessons without napari: in one kernel with a new empty home, import everything the lessons
     import, draw a matplotlib figure and compile an OpenCL kernel. On a first run these build matplotlib's font
     cache and pocl's kernel cache and create IPython's and napari's settings: none of it may print anything
     (pocl prints "8 warnings generated." per compiled kernel unless the kernel's environment has

@@ -2,7 +2,7 @@
 
 napari draws its window with Qt and OpenGL, so it needs a screen. A test machine (CI, a server) has none, and
 there `napari.Viewer()` kills the Jupyter kernel. This plugin, loaded from the repository's top-level conftest.py
-(so it is active for `pytest notebooks/10_napari.ipynb` alone as well):
+(so it is active for `pytest notebooks/16_napari_annotation.ipynb` alone as well):
 
 - on Linux, when DISPLAY is unset, starts `Xvfb -screen 0 1920x1080x24` on a free display number before any
   notebook kernel starts, sets DISPLAY for the kernels, and stops Xvfb when the session ends;
@@ -33,7 +33,7 @@ import pytest
 SCREEN = "1920x1080x24"
 STARTUP_TIMEOUT = 30  # seconds for Xvfb to report its display number
 NEEDS_DISPLAY = "napari.Viewer("  # a notebook whose source contains this opens a napari window
-# Slowest cell of lesson 10 with empty caches (every OpenCL kernel compiles): 5 s on an idle 2-core machine.
+# Slowest cell of lessons 16 and 17 with empty caches (every OpenCL kernel compiles): 6 s on an idle 2-core machine.
 NAPARI_CELL_TIMEOUT = float(os.environ.get("SEGCOURSE_NAPARI_CELL_TIMEOUT", 60))  # seconds
 # Run once in a napari notebook's kernel before its first cell: SIGUSR1 then writes every thread's stack to a file.
 _STACK_DUMP_CODE = ("import faulthandler, signal\n"
