@@ -68,6 +68,11 @@ def data_file_names() -> set[str]:
     return relative | {Path(p).name for p in relative}
 
 
+def names_file(text: str, name: str) -> bool:
+    """True if the text holds the file name as a whole name (a lesson's own "two_blobs.tif" is not "blobs.tif")."""
+    return re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", text) is not None
+
+
 @pytest.fixture(scope="module")
 def all_output_folders() -> dict[str, list[str]]:
     return {path.name: output_folders(path) for path in LESSONS}
@@ -111,7 +116,7 @@ def test_course_data_is_loaded_by_name_only(lesson):
     for text in string_constants(tree):
         assert not re.search(r"(^|[/\\])data[/\\]", text), \
             f"{lesson.name} uses a path into data/ ({text[:80]!r}); load course data with segcourse.load(name)"
-        named = sorted(name for name in files if name in text)
+        named = sorted(name for name in files if names_file(text, name))
         assert not named, f"{lesson.name} names the data file(s) {named}; load them with segcourse.load(name)"
     known = set(segcourse.dataset_names())
     for call in calls(tree, "load"):
@@ -130,13 +135,20 @@ def test_no_variables_shared_between_kernels(lesson):
 
 
 def test_the_checks_catch_a_lesson_that_reads_another_lessons_output(tmp_path, all_output_folders):
-    """The static checks are not vacuous: a made-up lesson 11 that reads lesson 08's mesh is caught."""
+    """The static checks are not vacuous: a made-up lesson 99 that reads a real lesson's output folder is caught."""
     folders = [folder for names in all_output_folders.values() for folder in names]
     if not folders:
         pytest.skip("no lesson writes files yet")
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         f"import segcourse\nmesh = segcourse.output_dir({folders[0]!r}) / 'surface.ply'")])
-    fake = tmp_path / "11_fake.ipynb"
+    fake = tmp_path / "99_fake.ipynb"  # a number no lesson has, so every lesson's folder is another's
     nbformat.write(notebook, fake)
     with pytest.raises(AssertionError, match="use its own folder"):
         test_each_lesson_writes_only_to_its_own_output_folder(fake)
+
+
+@pytest.mark.parametrize("text, caught", [
+    ("blobs.tif", True), ("../data/blobs.tif", True), ("C:\\course\\blobs.tif", True), ("open blobs.tif now", True),
+    ("two_blobs.tif", False), ("blobs.tiff", False), ("my-blobs.tif", False)])
+def test_a_data_file_is_named_only_as_a_whole_name(text, caught):
+    assert names_file(text, "blobs.tif") is caught

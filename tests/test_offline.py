@@ -7,6 +7,8 @@ Two layers, because the notebook kernels are separate processes:
    Unix socket, and every host name that is not this machine. pytest imports every test module while it
    collects, before the first test runs, so when the suite runs (``make test``) every test runs behind the guard:
    the helper-package tests, the book build's in-process checks, the JupyterLab test (which talks to 127.0.0.1).
+   Other programs the tests start are not behind it; one of them is meant to reach a registry, as an install does:
+   uv in ``tests/test_platforms.py`` resolving the pins for other platforms from PyPI.
    ``test_public_addresses_are_refused`` shows the guard refuses real addresses; loopback keeps working.
    (nbval's kernels talk to pytest over ZeroMQ on 127.0.0.1, which the guard allows and libzmq does not route
    through Python sockets anyway.)

@@ -4,6 +4,7 @@ The advice depends only on facts (Machine, OpenCLFindings, QtFindings), so each 
 made-up facts; the real machine is tested by the first tests and by tests/test_bad_input.py (no OpenCL driver).
 """
 import importlib.metadata
+from pathlib import Path
 
 import pytest
 
@@ -137,8 +138,8 @@ def test_no_qt_binding_is_a_problem():
     report = check_setup(LINUX, found(POCL), QtFindings())
     assert not report.ok
     (problem,) = report.problems
-    assert problem.startswith("No Qt binding: napari-process-points-and-surfaces and the segmentation game "
-                              "(lessons 08, 09) import Qt")
+    assert problem.startswith("No Qt binding: nsbatwm, nppas and the segmentation game are napari plugins and "
+                              "import Qt, so most lessons from 04 on stop at their first cell")
     assert "run `python3 course.py setup` again" in problem
     assert "Qt: none" in repr(report).splitlines()
 
@@ -157,12 +158,12 @@ def test_qt_that_does_not_load_on_windows_is_reinstalled(tmp_path):
     assert "DLL load failed while importing QtWidgets" in problem and "`py course.py setup --force`" in problem
 
 
-def test_linux_without_a_display_gets_a_note_for_lesson_10():
+def test_linux_without_a_display_gets_a_note_for_the_napari_lessons():
     headless = Machine("Linux", "x86_64", (3, 11, 7), "/srv/course/.venv", {})
     report = check_setup(headless, found(POCL), QT)
     assert report.ok
     (note,) = report.notes
-    assert note.startswith("No display (DISPLAY is not set): lesson 10 opens napari's window.")
+    assert note.startswith("No display (DISPLAY is not set): lessons 16 and 17 open napari's window.")
     assert '`xvfb-run -a -s "-screen 0 1920x1080x24" python3 course.py lab`' in note
     assert "Every other lesson works without a display." in note
     assert diagnose(Machine("Linux", "x86_64", env={"WAYLAND_DISPLAY": "wayland-0"}), found(POCL), QT).notes == []
@@ -178,7 +179,8 @@ def test_missing_x11_libraries_for_napari_window_are_named():
     report = check_setup(LINUX, found(POCL), qt)
     assert report.ok
     (note,) = report.notes
-    assert note.startswith("napari's window (lesson 10) needs Qt's X11 libraries and libxcb-cursor.so.0 is missing.")
+    assert note.startswith("napari's window (lessons 16 and 17) needs Qt's X11 libraries and libxcb-cursor.so.0 is "
+                           "missing.")
     assert "`sudo apt install libxcb-cursor0 libxkbcommon-x11-0" in note
 
 
@@ -208,3 +210,16 @@ def test_report_lines_for_a_mac():
     assert lines[0] == "Python 3.12 (macOS arm64)"
     assert "OpenCL device: Apple M2" in lines and "Qt: PyQt6 6.9.1" in lines
     assert lines[-1] == "Ready for the course."
+
+
+def test_the_lessons_named_for_qt_and_napari_are_the_notebooks_that_use_them():
+    """The messages name lesson numbers; they must follow the notebooks when lessons are renumbered."""
+    import re
+    from segcourse import setup_check
+    lessons = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    windows = [p.name[:2] for p in lessons if "napari.Viewer(" in p.read_text()]
+    assert len(windows) >= 2
+    assert setup_check.NAPARI_WINDOW_LESSONS == f"lessons {', '.join(windows[:-1])} and {windows[-1]}"
+    plugins = re.compile(r"napari_segment_blobs_and_things_with_membranes|napari_process_points_and_surfaces|"
+                         r"the_segmentation_game|import napari")
+    assert next(p.name[:2] for p in lessons if plugins.search(p.read_text())) == setup_check.FIRST_QT_LESSON

@@ -162,7 +162,7 @@ def needs_display(path: Path) -> bool:
 
 
 class VirtualDisplay:
-    """An Xvfb server for lessons that open a napari window (lesson 10), if no display is set."""
+    """An Xvfb server for lessons that open a napari window (16, 17), if no display is set."""
 
     def __init__(self):
         self.process = None

@@ -37,7 +37,12 @@ DEBIAN_PACKAGE_OF = {"libEGL.so.1": "libegl1", "libGL.so.1": "libgl1", "libOpenG
                      "libxcb-shape.so.0": "libxcb-shape0", "libxcb-image.so.0": "libxcb-image0",
                      "libxcb-render-util.so.0": "libxcb-render-util0", "libxcb-randr.so.0": "libxcb-randr0",
                      "libxcb-xkb.so.1": "libxcb-xkb1", "libxcb-xinerama.so.0": "libxcb-xinerama0"}
-# What Qt's X11 window plugin (napari's window, lesson 10) needs on Debian/Ubuntu
+# The lessons that open napari's window and the first lesson that imports a napari plugin (and with it Qt);
+# tests/test_setup_check.py keeps both equal to the notebooks.
+NAPARI_WINDOW_LESSONS = "lessons 16 and 17"
+FIRST_QT_LESSON = "04"
+
+# What Qt's X11 window plugin (napari's window, lessons 16 and 17) needs on Debian/Ubuntu
 QT_WINDOW_PACKAGES = ("libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-image0 "
                       "libxcb-render-util0 libxcb-randr0 libxcb-xkb1 libxcb-xinerama0")
 WITHOUT_OPENCL = ("Lessons and cells that use pyclesperanto-prototype need it (so do APOC and the segmentation "
@@ -220,12 +225,13 @@ def fp64_note(device: OpenCLDevice, machine: Machine) -> str | None:
 
 
 def qt_advice(machine: Machine, qt: QtFindings) -> tuple[str | None, str | None]:
-    """(problem, note) about Qt: lessons 08-10 import Qt; lesson 10 opens napari's window."""
+    """(problem, note) about Qt: napari plugins used from lesson 04 on import Qt; lessons 16, 17 open a window."""
     python = machine.python_command
     if qt.binding is None:
-        return (f"No Qt binding: napari-process-points-and-surfaces and the segmentation game (lessons 08, 09) "
-                f"import Qt, and napari (lesson 10) draws with it. The course pins PyQt6: run `{python} course.py "
-                f"setup` again."), None
+        return (f"No Qt binding: nsbatwm, nppas and the segmentation game are napari plugins and import Qt, so "
+                f"most lessons from {FIRST_QT_LESSON} on stop at their first cell, and napari "
+                f"({NAPARI_WINDOW_LESSONS}) draws with it. The course pins PyQt6: run `{python} course.py setup` "
+                f"again."), None
     if qt.error:
         library = missing_library(qt.error)
         if machine.system == "Linux" and library:
@@ -233,18 +239,18 @@ def qt_advice(machine: Machine, qt: QtFindings) -> tuple[str | None, str | None]
             fix = f"the system library {library} is missing: `sudo apt install {package}` (Debian/Ubuntu)"
         else:
             fix = f"run `{python} course.py setup --force` to reinstall it"
-        return (f"{qt.binding} is installed but Qt does not load ({qt.error}); {fix}. Lessons 08-10 need "
-                f"it."), None
+        return (f"{qt.binding} is installed but Qt does not load ({qt.error}); {fix}. Most lessons from "
+                f"{FIRST_QT_LESSON} on need it."), None
     if machine.system != "Linux":
         return None, None
     if not machine.has_display:
-        return None, ("No display (DISPLAY is not set): lesson 10 opens napari's window. Start JupyterLab on a "
-                      f"virtual screen, `xvfb-run -a -s \"-screen 0 1920x1080x24\" {python} course.py lab` "
-                      "(Debian/Ubuntu: `sudo apt install xvfb xauth`), or follow lesson 10 as a demonstration. "
-                      "Every other lesson works without a display.")
+        return None, (f"No display (DISPLAY is not set): {NAPARI_WINDOW_LESSONS} open napari's window. Start "
+                      f"JupyterLab on a virtual screen, `xvfb-run -a -s \"-screen 0 1920x1080x24\" {python} "
+                      "course.py lab` (Debian/Ubuntu: `sudo apt install xvfb xauth`), or follow them as a "
+                      "demonstration in the book. Every other lesson works without a display.")
     if qt.window_error:
         library = missing_library(qt.window_error) or qt.window_error
-        return None, (f"napari's window (lesson 10) needs Qt's X11 libraries and {library} is missing. "
+        return None, (f"napari's window ({NAPARI_WINDOW_LESSONS}) needs Qt's X11 libraries and {library} is missing. "
                       f"Debian/Ubuntu: `sudo apt install {QT_WINDOW_PACKAGES}`. Every other lesson works "
                       "without them.")
     return None, None
