@@ -55,13 +55,22 @@ def test_damaged_file_is_kept_aside_with_a_message(damage):
     assert saved()["demo.count"]["status"] == "solved"
 
 
-def test_unwritable_folder_still_checks(tmp_path, monkeypatch):
-    if os.geteuid() == 0:
-        pytest.skip("root can write to read-only folders")
+def unwritable_folder(tmp_path: Path) -> Path:
+    """A folder the progress record cannot be written to, for any user."""
     folder = tmp_path / "read-only"
     folder.mkdir()
     folder.chmod(0o500)
-    monkeypatch.setenv("SEGCOURSE_OUTPUT", str(folder))
+    if os.geteuid() != 0:
+        return folder
+    # root (CI) ignores permission bits; a folder under a regular file cannot be made by root either
+    # (NotADirectoryError, an OSError as PermissionError is)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the output folder's parent should be")
+    return blocker / "output"
+
+
+def test_unwritable_folder_still_checks(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEGCOURSE_OUTPUT", str(unwritable_folder(tmp_path)))
     feedback = exercise.check(64)
     assert feedback.correct and "progress was not saved" in feedback.message
 
