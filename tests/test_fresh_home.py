@@ -2,8 +2,10 @@
 
 In a new home directory napari has no plugin cache, pocl has compiled no OpenCL kernel, matplotlib has no font
 cache, and Qt, napari, IPython and Jupyter have no settings. The kernels here see a new empty HOME, no XDG_*
-overrides, and capture C-level output as JupyterLab's kernels do (nbval's kernels do not: ipykernel stops
-capturing it under pytest). They are started from the course's kernel spec, so they get its environment.
+overrides, and capture C-level output as JupyterLab's kernels do. ipykernel stops capturing it when it sees
+PYTEST_CURRENT_TEST, so nbval's kernels are started without it (the top-level conftest.py); the last test shows
+that C-level output reaches the comparison. Kernels are started from the course's kernel spec, so they get its
+environment.
 """
 import ast
 import importlib.util
@@ -124,3 +126,24 @@ def test_first_run_of_the_course_stack_prints_nothing(new_home):
     assert text == [("import numpy as np", "stdout", "(8, 8)\n")], text
     assert [output.output_type for _, output in outputs].count("display_data") == 1  # the figure
     assert (home / ".cache" / "pocl").is_dir()  # the kernel did compile into the new home's cache
+
+
+def test_nbval_sees_what_a_c_library_writes(tmp_path):
+    """A cell whose C code writes to stderr fails under nbval, as its output would show in JupyterLab."""
+    import subprocess
+    import sys
+    cell = nbformat.v4.new_code_cell("import os\nos.write(2, b'a C library speaks\\n')\nprint('python')",
+                                     execution_count=1,
+                                     outputs=[nbformat.v4.new_output("stream", name="stdout", text="python\n")])
+    notebook = nbformat.v4.new_notebook(cells=[cell], metadata={"kernelspec": {
+        "name": "segcourse", "display_name": "Image segmentation course", "language": "python"}})
+    nbformat.write(notebook, tmp_path / "speaks.ipynb")
+    env = {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    process = subprocess.run(
+        [sys.executable, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(tmp_path),
+         "-p", "conftest", "--nbval-sanitize-with", str(ROOT / "tests" / "sanitize.cfg"), "-q",
+         str(tmp_path / "speaks.ipynb")],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert process.returncode == 1, process.stdout + process.stderr
+    assert "a C library speaks" in process.stdout
