@@ -6,7 +6,8 @@ but the port and token added, and a HOME that has never run JupyterLab. Checked:
 - no pop-up asks about Jupyter news, and JupyterLab never asks its server for news or for a newer version
   (/lab/api/news, /lab/api/update: the server would fetch those from jupyter.org and PyPI); the overrides that
   `course.py jupyter-setup` writes into the environment turn both off;
-- every request the browser makes goes to 127.0.0.1 (every request is routed: others are aborted and reported).
+- every request the browser makes goes to 127.0.0.1 (every request is routed: others are aborted and reported);
+- in a lesson, every solution is collapsed: its code is not on screen until the learner opens "Solution".
 Without chromium it is skipped with the reason (fails in CI, SEGCOURSE_REQUIRE_ALL=1).
 """
 from __future__ import annotations
@@ -123,3 +124,50 @@ def test_first_minutes_in_jupyterlab(course_lab, tmp_path):
     assert not asked, f"JupyterLab asked its server to fetch news or updates: {asked}"
     assert not outside, f"requests that left 127.0.0.1: {sorted(set(outside))}"
     assert len(requests) > 20, "the page made almost no requests: did JupyterLab load?"
+
+
+def solution_lesson() -> tuple[str, str]:
+    """The first lesson with a collapsed solution, and that solution's first line of code."""
+    import re
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            match = re.search(r"<summary>Solution</summary>\s*```python\n(.+)", "".join(cell["source"]))
+            if cell["cell_type"] == "markdown" and match:
+                return path.name, match.group(1).strip()
+    pytest.fail("no lesson has a <details> solution")
+
+
+def test_solutions_stay_hidden_in_jupyterlab(course_lab, tmp_path):
+    """JupyterLab renders Markdown, not MyST: the solutions are HTML <details>, closed until the learner opens one."""
+    chromium = require_chromium("the JupyterLab solutions test needs a browser")
+    from playwright.sync_api import sync_playwright
+
+    url, log = course_lab
+    lesson, first_line = solution_lesson()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.set_default_timeout(90_000)
+            try:
+                page.goto(f"{url}/lab/tree/notebooks/{lesson}?token={TOKEN}", wait_until="domcontentloaded")
+                page.wait_for_selector(".jp-Notebook .jp-MarkdownCell")
+                page.wait_for_selector(".jp-RenderedMarkdown details summary", state="attached", timeout=30_000)
+                solutions = page.locator(".jp-RenderedMarkdown details", has=page.locator("summary",
+                                                                                          has_text="Solution"))
+                solutions.first.scroll_into_view_if_needed()
+                assert solutions.count() >= 1
+                for index in range(solutions.count()):
+                    assert solutions.nth(index).get_attribute("open") is None, f"{lesson}: solution {index} is open"
+                code = solutions.first.locator("pre")
+                assert first_line in code.text_content()          # it is there ...
+                assert not code.is_visible(), f"{lesson}: the solution's code is on screen before it is asked for"
+                solutions.first.locator("summary").click()       # ... and shows when asked for
+                page.wait_for_timeout(300)
+                assert code.is_visible(), f"{lesson}: opening 'Solution' does not show its code"
+            except Exception:
+                page.screenshot(path=str(tmp_path / "failure.png"))
+                print(f"screenshot: {tmp_path / 'failure.png'}\nlog:\n{log.read_text()[-4000:]}")
+                raise
+        finally:
+            browser.close()
