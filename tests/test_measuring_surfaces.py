@@ -11,11 +11,6 @@ from segcourse.lessons.surfaces_from_labels import nuclei
 pytestmark = [
     # vedo 2023.4.4 (pinned for nppas 0.5.0) calls VTK methods that VTK 9.7 deprecates: not ours to fix
     pytest.mark.filterwarnings("ignore::DeprecationWarning:vedo"),
-    # importing nsbatwm imports napari and npe2, whose pydantic models use APIs pydantic 2 deprecates: not ours to fix
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:npe2"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:pydantic"),
-    # pyopencl says pocl printed compiler messages (only while the OpenCL kernel cache is cold)
-    pytest.mark.filterwarnings("ignore::pyopencl.CompilerWarning"),
 ]
 
 SPHERE_20 = 4 * np.pi * 20**2

@@ -17,12 +17,6 @@ import xvfb_plugin
 from segcourse import napari_tools
 from segcourse.lessons import napari_annotation as exercises
 
-pytestmark = [
-    # importing napari or nsbatwm imports npe2, whose pydantic models use APIs pydantic 2 deprecates: not ours to fix
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:npe2"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:pydantic"),
-    pytest.mark.filterwarnings("ignore:Non-descriptor Image constructor:DeprecationWarning"),
-]
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "16_napari_annotation.ipynb"

@@ -15,10 +15,6 @@ from segcourse import napari_tools
 from segcourse.lessons import napari_workflows as exercises
 
 pytestmark = [
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:npe2"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:pydantic"),
-    pytest.mark.filterwarnings("ignore:Non-descriptor Image constructor:DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::pyopencl.CompilerWarning"),
     pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning"),  # VTK names vedo 2023.4 calls
     pytest.mark.filterwarnings("ignore:viewer.grid is a deprecated attribute:DeprecationWarning"),  # the plugins'
 ]

@@ -6,14 +6,6 @@ import pytest
 import segcourse
 from segcourse.lessons import segmentation_in_3d as exercises
 
-pytestmark = [
-    # importing nsbatwm imports napari and npe2, whose pydantic models use APIs pydantic 2 deprecates: not ours to fix
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:npe2"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:pydantic"),
-    pytest.mark.filterwarnings("ignore:Non-descriptor Image constructor:DeprecationWarning"),
-    # pyopencl says pocl printed compiler messages (only while the OpenCL kernel cache is cold)
-    pytest.mark.filterwarnings("ignore::pyopencl.CompilerWarning"),
-]
 
 VOXEL_SIZE = (4.0, 0.8286, 0.8286)
 MARKED = (86, 48, 33)             # the marked nucleus at 1 µm voxels (z, y, x), lesson 09's at (21, 58, 38)

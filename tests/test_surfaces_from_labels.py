@@ -15,11 +15,6 @@ from segcourse.lessons import surfaces_from_labels as exercises
 pytestmark = [
     # vedo 2023.4.4 (pinned for nppas 0.5.0) calls VTK methods that VTK 9.7 deprecates: not ours to fix
     pytest.mark.filterwarnings("ignore::DeprecationWarning:vedo"),
-    # importing nsbatwm imports napari and npe2, whose pydantic models use APIs pydantic 2 deprecates: not ours to fix
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:npe2"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:pydantic"),
-    # pyopencl says pocl printed compiler messages (only while the OpenCL kernel cache is cold)
-    pytest.mark.filterwarnings("ignore::pyopencl.CompilerWarning"),
 ]
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "11_surfaces_from_labels.ipynb"

@@ -8,14 +8,6 @@ import segcourse
 from segcourse.data import data_dir
 from segcourse.lessons import voxels_and_anisotropy as exercises
 
-pytestmark = [
-    # importing nsbatwm imports napari and npe2, whose pydantic models use APIs pydantic 2 deprecates: not ours to fix
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:npe2"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:pydantic"),
-    pytest.mark.filterwarnings("ignore:Non-descriptor Image constructor:DeprecationWarning"),
-    # pyopencl says pocl printed compiler messages (only while the OpenCL kernel cache is cold)
-    pytest.mark.filterwarnings("ignore::pyopencl.CompilerWarning"),
-]
 
 VOXEL_SIZE = (4.0, 0.8286, 0.8286)
 Z, Y, NUCLEUS_X = 21, 58, 38   # the lesson's slice, row and marked nucleus
