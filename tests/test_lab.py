@@ -12,6 +12,7 @@ Without chromium it is skipped with the reason (fails in CI, SEGCOURSE_REQUIRE_A
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -78,10 +79,34 @@ def course_lab(tmp_path):
             child.kill()
 
 
-def test_first_minutes_in_jupyterlab(course_lab, tmp_path):
-    chromium = require_chromium("the JupyterLab first-minutes test needs a browser")
+@contextlib.contextmanager
+def lab_page(what: str, log: Path, tmp_path: Path, route=None):
+    """A Chromium page at 1400x900 (every request through `route` if given); on failure a screenshot and the
+    end of JupyterLab's log are printed."""
+    chromium = require_chromium(f"the JupyterLab {what} test needs a browser")
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 900}, service_workers="block")
+            if route is not None:
+                context.route("**/*", route)
+            page = context.new_page()
+            page.set_default_timeout(90_000)
+            try:
+                yield page
+            except Exception:
+                page.screenshot(path=str(tmp_path / "failure.png"))
+                print(f"screenshot: {tmp_path / 'failure.png'}\nlog:\n{log.read_text()[-4000:]}")
+                raise
+            finally:
+                context.close()
+        finally:
+            browser.close()
+
+
+def test_first_minutes_in_jupyterlab(course_lab, tmp_path):
     url, log = course_lab
     requests, outside = [], []
 
@@ -94,31 +119,16 @@ def test_first_minutes_in_jupyterlab(course_lab, tmp_path):
             outside.append(request.url)
             request_route.abort()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 900}, service_workers="block")
-            context.route("**/*", route)
-            page = context.new_page()
-            page.set_default_timeout(90_000)
-            try:
-                page.goto(f"{url}/?token={TOKEN}", wait_until="domcontentloaded")  # as the browser opens it
-                page.wait_for_selector(".jp-Notebook .jp-Cell")
-                page.wait_for_function("() => /Image segmentation course\\s*\\|\\s*Idle/.test("
-                                       "document.querySelector('#jp-main-statusbar')?.textContent || '')")
-                tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current").first.text_content()
-                assert "START_HERE" in tab, f"the start page did not open; the current tab is {tab!r}"
-                page.wait_for_timeout(QUIET_SECONDS * 1000)
-                toasts = page.locator(".Toastify__toast").all_text_contents()
-                page.screenshot(path=str(tmp_path / "first-minutes.png"))
-            except Exception:
-                page.screenshot(path=str(tmp_path / "failure.png"))
-                print(f"screenshot: {tmp_path / 'failure.png'}\nlog:\n{log.read_text()[-4000:]}")
-                raise
-            finally:
-                context.close()
-        finally:
-            browser.close()
+    with lab_page("first-minutes", log, tmp_path, route) as page:
+        page.goto(f"{url}/?token={TOKEN}", wait_until="domcontentloaded")  # as the browser opens it
+        page.wait_for_selector(".jp-Notebook .jp-Cell")
+        page.wait_for_function("() => /Image segmentation course\\s*\\|\\s*Idle/.test("
+                               "document.querySelector('#jp-main-statusbar')?.textContent || '')")
+        tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current").first.text_content()
+        assert "START_HERE" in tab, f"the start page did not open; the current tab is {tab!r}"
+        page.wait_for_timeout(QUIET_SECONDS * 1000)
+        toasts = page.locator(".Toastify__toast").all_text_contents()
+        page.screenshot(path=str(tmp_path / "first-minutes.png"))
     assert not [text for text in toasts if "news" in text.lower()], f"a news prompt appeared: {toasts}"
     asked = [request for request in requests if "/lab/api/news" in request or "/lab/api/update" in request]
     assert not asked, f"JupyterLab asked its server to fetch news or updates: {asked}"
@@ -139,35 +149,20 @@ def solution_lesson() -> tuple[str, str]:
 
 def test_solutions_stay_hidden_in_jupyterlab(course_lab, tmp_path):
     """JupyterLab renders Markdown, not MyST: the solutions are HTML <details>, closed until the learner opens one."""
-    chromium = require_chromium("the JupyterLab solutions test needs a browser")
-    from playwright.sync_api import sync_playwright
-
     url, log = course_lab
     lesson, first_line = solution_lesson()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.set_default_timeout(90_000)
-            try:
-                page.goto(f"{url}/lab/tree/notebooks/{lesson}?token={TOKEN}", wait_until="domcontentloaded")
-                page.wait_for_selector(".jp-Notebook .jp-MarkdownCell")
-                page.wait_for_selector(".jp-RenderedMarkdown details summary", state="attached", timeout=30_000)
-                solutions = page.locator(".jp-RenderedMarkdown details", has=page.locator("summary",
-                                                                                          has_text="Solution"))
-                solutions.first.scroll_into_view_if_needed()
-                assert solutions.count() >= 1
-                for index in range(solutions.count()):
-                    assert solutions.nth(index).get_attribute("open") is None, f"{lesson}: solution {index} is open"
-                code = solutions.first.locator("pre")
-                assert first_line in code.text_content()          # it is there ...
-                assert not code.is_visible(), f"{lesson}: the solution's code is on screen before it is asked for"
-                solutions.first.locator("summary").click()       # ... and shows when asked for
-                page.wait_for_timeout(300)
-                assert code.is_visible(), f"{lesson}: opening 'Solution' does not show its code"
-            except Exception:
-                page.screenshot(path=str(tmp_path / "failure.png"))
-                print(f"screenshot: {tmp_path / 'failure.png'}\nlog:\n{log.read_text()[-4000:]}")
-                raise
-        finally:
-            browser.close()
+    with lab_page("solutions", log, tmp_path) as page:
+        page.goto(f"{url}/lab/tree/notebooks/{lesson}?token={TOKEN}", wait_until="domcontentloaded")
+        page.wait_for_selector(".jp-Notebook .jp-MarkdownCell")
+        page.wait_for_selector(".jp-RenderedMarkdown details summary", state="attached", timeout=30_000)
+        solutions = page.locator(".jp-RenderedMarkdown details", has=page.locator("summary", has_text="Solution"))
+        solutions.first.scroll_into_view_if_needed()
+        assert solutions.count() >= 1
+        for index in range(solutions.count()):
+            assert solutions.nth(index).get_attribute("open") is None, f"{lesson}: solution {index} is open"
+        code = solutions.first.locator("pre")
+        assert first_line in code.text_content()          # it is there ...
+        assert not code.is_visible(), f"{lesson}: the solution's code is on screen before it is asked for"
+        solutions.first.locator("summary").click()       # ... and shows when asked for
+        page.wait_for_timeout(300)
+        assert code.is_visible(), f"{lesson}: opening 'Solution' does not show its code"
